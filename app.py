@@ -1,0 +1,92 @@
+"""The application factory: a table of contents of register_* steps."""
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import INSTANCE_DIR, Config
+
+
+def create_app(config_object=Config) -> Flask:
+    """Build the Artel application with config_object's settings."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app.config.from_object(config_object)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from core import i18n, queue, security
+    from extensions import api, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
+    csrf.init_app(app)
+    i18n.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    api.init_app(app)
+    queue.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    import clients.routes  # noqa: F401  (routes attach themselves to the blueprints)
+    import core.routes  # noqa: F401
+    import franchise.routes  # noqa: F401
+    import leads.routes  # noqa: F401
+    import orders.routes  # noqa: F401
+    import workers.routes  # noqa: F401
+    from clients import bp as clients_bp
+    from core import api_bp as core_api_bp
+    from core import bp as core_bp
+    from extensions import api, csrf
+    from franchise import api_bp as franchise_api_bp
+    from franchise import bp as franchise_bp
+    from leads import bp as leads_bp
+    from orders import bp as orders_bp
+    from workers import api_bp as workers_api_bp
+    from workers import bp as workers_bp
+
+    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, leads_bp):
+        app.register_blueprint(bp)
+    for bp in (core_api_bp, franchise_api_bp, workers_api_bp):
+        csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge
+        api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))
+
+
+def register_request_hooks(app: Flask) -> None:
+    from flask import g
+
+    from core.auth import bind_request_identity
+
+    app.before_request(bind_request_identity)
+
+    @app.teardown_request
+    def _forget_identity(exc=None):
+        for key in ("tenant_scope", "audit_actor_id", "audit_actor_label", "api_token", "_login_user"):
+            g.pop(key, None)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from core.errors import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from core.templating import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from core.commands import register
+
+    register(app)

@@ -1,0 +1,109 @@
+"""Who is asking: sessions for people, bearer tokens for integrations, roles for both."""
+import hashlib
+import secrets
+from functools import wraps
+
+from flask import abort, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import tenancy
+from core.audit import set_actor
+from core.models import ApiToken, User
+from extensions import db, login_manager
+
+# The page each role lands on after logging in.
+HOME_ENDPOINTS = {
+    "admin": "franchise.admin_home",
+    "dispatcher": "clients.index",
+    "recruiter": "workers.index",
+    "foreman": "orders.foreman_home",
+    "callcentre": "leads.index",
+    "partner": "franchise.portal",
+}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token_secret() -> str:
+    """Return a fresh token: a recognisable prefix and 32 random bytes."""
+    return "artel_" + secrets.token_urlsafe(32)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(header[7:].strip()), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or not token.user.is_active:
+        return None
+    g.api_token = token
+    return token.user
+
+
+def bind_request_identity() -> None:
+    """Resolve the caller, then activate its tenancy scope and audit identity."""
+    user = current_user._get_current_object() if current_user else None
+    if user is not None and user.is_authenticated:
+        tenancy.activate(tenancy.scope_for_user(user))
+        set_actor(user)
+    else:
+        tenancy.activate(None)
+        set_actor(None, label="anonymous")
+
+
+def role_required(*roles):
+    """Let in only logged-in users whose role is among roles (admin always)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role != "admin" and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def head_office_required(view):
+    """Let in only head-office users (no franchise)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_head_office:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def api_auth_required(view):
+    """Let in only requests carrying a valid bearer token; answer 401 otherwise."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("api_token") is None or not current_user.is_authenticated:
+            abort(401)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,75 @@
+"""Errors explained to people (HTML pages) and to programs (JSON under /api/)."""
+from flask import jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from core.audit import AuditLogImmutable
+from core.i18n import gettext
+from core.tenancy import TenancyViolation
+from extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _explain(code: int) -> str:
+    return {
+        400: gettext("The request could not be understood. Check what you entered and try again."),
+        401: gettext("Please log in first."),
+        403: gettext("You do not have access to this page."),
+        404: gettext("There is nothing here. It may have been removed, or it belongs to another franchise."),
+        405: gettext("This action is not allowed here."),
+        413: gettext("The upload is too large."),
+        422: gettext("Some fields are not valid."),
+        429: gettext("Too many attempts. Wait a minute and try again."),
+        500: gettext("Something went wrong on our side. The error has been logged."),
+    }.get(code, gettext("The request could not be completed."))
+
+
+def render_error(code: int, message: str | None = None, errors: dict | None = None):
+    message = message or _explain(code)
+    if _wants_json():
+        body = {"code": code, "status": _status_name(code), "message": message}
+        if errors:
+            body["errors"] = errors
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def _status_name(code: int) -> str:
+    exc = default_exceptions.get(code)
+    return exc.name if exc else "Error"
+
+
+def init_app(app) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        # flask-smorest puts marshmallow messages into exc.data; abort(code, "why") sets a
+        # description of our own, which beats the generic English one.
+        errors = (getattr(exc, "data", None) or {}).get("messages")
+        custom = exc.description if exc.description != type(exc).description else None
+        return render_error(exc.code or 500, custom, errors)
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc):
+        db.session.rollback()
+        return render_error(422, errors=exc.messages)
+
+    @app.errorhandler(TenancyViolation)
+    def _tenancy(exc):
+        db.session.rollback()
+        return render_error(404)
+
+    @app.errorhandler(AuditLogImmutable)
+    def _audit(exc):
+        db.session.rollback()
+        return render_error(403)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

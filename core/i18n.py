@@ -1,0 +1,65 @@
+"""Languages: every user-facing string goes through Flask-Babel (English and Russian)."""
+from flask import request
+from flask_babel import format_datetime, gettext, lazy_gettext  # noqa: F401  (re-exported)
+from flask_login import current_user
+
+from extensions import babel
+
+
+def select_locale() -> str:
+    """Return the user's own language, else the browser's best match, else English."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/translations"),
+    )
+
+
+# Names of stored codes, for people; extracted by pybabel like any other string.
+ROLE_LABELS = {
+    "admin": lazy_gettext("administrator"),
+    "dispatcher": lazy_gettext("dispatcher"),
+    "recruiter": lazy_gettext("recruiter"),
+    "foreman": lazy_gettext("foreman"),
+    "callcentre": lazy_gettext("call-centre agent"),
+    "partner": lazy_gettext("franchise partner"),
+}
+TIER_LABELS = {
+    "head_office": lazy_gettext("head office"),
+    "basic": lazy_gettext("basic"),
+    "brand": lazy_gettext("brand"),
+    "official": lazy_gettext("official representative"),
+}
+STATUS_LABELS = {
+    "applicant": lazy_gettext("applicant"),
+    "active": lazy_gettext("active"),
+    "suspended": lazy_gettext("suspended"),
+    "banned": lazy_gettext("banned"),
+}
+CONDITION_LABELS = {
+    "indoor_warm": lazy_gettext("indoor, warm"),
+    "indoor_cold": lazy_gettext("indoor, cold"),
+    "outdoor": lazy_gettext("outdoor"),
+    "hazardous": lazy_gettext("hazardous"),
+}
+ACTION_LABELS = {
+    "create": lazy_gettext("created"),
+    "update": lazy_gettext("changed"),
+    "delete": lazy_gettext("deleted"),
+    "restore": lazy_gettext("restored"),
+    "purge": lazy_gettext("purged"),
+}
+
+
+def label(table: dict, code) -> str:
+    """Return the translated name of a stored code, or the code itself."""
+    return str(table.get(code, code))

@@ -1,0 +1,159 @@
+"""Shared model pieces (mixins) and the records of people, tokens and the audit log."""
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from core.timeutil import utcnow
+from extensions import db
+
+ROLES = ("admin", "dispatcher", "recruiter", "foreman", "callcentre", "partner")
+LOCALES = ("en", "ru")
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class SoftDeleteMixin:
+    """Rows are never removed: an admin marks them deleted, and queries skip them."""
+
+    deleted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # use_alter: user and franchise refer to each other, so this link is added last
+    deleted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id", use_alter=True))
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class FranchiseOwnedMixin:
+    """A row that belongs to one franchise; tenancy scopes it by franchise_id."""
+
+    @declared_attr
+    def franchise_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("franchise.id"), index=True)
+
+    @declared_attr
+    def franchise(cls):
+        return relationship("Franchise")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.franchise_id == scope.franchise_id
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.franchise_id == scope.franchise_id
+
+
+class RegionOwnedMixin:
+    """A row of a region's shared pool; a franchise sees the regions it operates in."""
+
+    @declared_attr
+    def region_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("region.id"), index=True)
+
+    @declared_attr
+    def region(cls):
+        return relationship("Region")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.region_id.in_(scope.region_ids)
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.region_id in scope.region_ids
+
+
+class User(TimestampMixin, SoftDeleteMixin, db.Model):
+    __audited__ = True
+    __audit_hidden__ = ("password_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    # NULL franchise: a head-office user, who sees every franchise.
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    franchise = relationship("Franchise")
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active and self.deleted_at is None
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_head_office(self) -> bool:
+        return self.franchise_id is None
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.franchise_id == scope.franchise_id
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.franchise_id == scope.franchise_id
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A bearer token for integrations; only its SHA-256 is stored."""
+
+    __audited__ = True
+    __audit_hidden__ = ("token_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    user = relationship("User")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.user_id.in_(
+            db.select(User.id).where(User.franchise_id == scope.franchise_id).scalar_subquery()
+        )
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.user is not None and self.user.franchise_id == scope.franchise_id
+
+
+class AuditEntry(db.Model):
+    """One create, update or delete of a business row. Append-only.
+
+    Not tenant-filtered itself: it is read only through the history of a record the
+    reader can see (core.routes.history) or by head office.
+    """
+
+    __table_args__ = (Index("ix_audit_entry_record", "table_name", "row_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[Optional[str]] = mapped_column(String(45))
+    action: Mapped[str] = mapped_column(String(10))  # create | update | delete | restore
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[int]
+    franchise_id: Mapped[Optional[int]] = mapped_column(index=True)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    actor = relationship("User")

@@ -1,0 +1,122 @@
+"""Sign-in and out, the role's home, health, profile, record history and soft delete."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import text
+
+from core import api_bp, bp, queue, service
+from core.auth import HOME_ENDPOINTS, api_auth_required, role_required
+from core.forms import LoginForm, ProfileForm
+from core.i18n import gettext as _
+from core.schemas import MeOut
+from extensions import db, limiter
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
+def _login_key() -> str:
+    return f"{request.remote_addr}|{(request.form.get('email') or '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            service.record_login(user)
+            return redirect(url_for(HOME_ENDPOINTS[user.role]))
+        flash(_("Wrong email or password."), "error")
+    return render_template("core/login.html", form=form), (200 if request.method == "GET" else 400)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("core.login"))
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("core.login"))
+    return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = {"ok": True}
+    except Exception as exc:  # report, never raise: this is what monitoring reads
+        db.session.rollback()
+        database = {"ok": False, "error": str(exc).splitlines()[0][:200]}
+    ok, detail = queue.ping()
+    body = {"database": database, "queue": {"ok": ok, "detail": detail}}
+    healthy = database["ok"] and ok
+    return {"status": "ok" if healthy else "degraded", **body}, (200 if healthy else 503)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(locale=current_user.locale)
+    if form.validate_on_submit():
+        service.set_locale(current_user, form.locale.data)
+        flash(_("Saved."), "info")
+        return redirect(url_for("core.profile"))
+    return render_template("core/profile.html", form=form), (200 if request.method == "GET" else 400)
+
+
+@bp.route("/records/<table>/<int:row_id>/history")
+@login_required
+def history(table, row_id):
+    record = service.get_record(table, row_id, include_deleted=current_user.role == "admin")
+    if record is None:
+        abort(404)
+    return render_template(
+        "core/history.html", record=record, table=table, entries=service.history_of(record)
+    )
+
+
+@bp.post("/records/<table>/<int:row_id>/delete")
+@role_required("admin")
+def delete_record(table, row_id):
+    record = service.get_record(table, row_id)
+    if record is None:
+        abort(404)
+    service.soft_delete(record, current_user)
+    flash(_("Deleted. An administrator can restore it from its history."), "info")
+    return redirect(url_for("core.history", table=table, row_id=row_id))
+
+
+@bp.post("/records/<table>/<int:row_id>/restore")
+@role_required("admin")
+def restore_record(table, row_id):
+    record = service.get_record(table, row_id, include_deleted=True)
+    if record is None:
+        abort(404)
+    service.restore(record, current_user)
+    flash(_("Restored."), "info")
+    return redirect(url_for("core.history", table=table, row_id=row_id))
+
+
+@api_bp.route("/me")
+@api_bp.response(200, MeOut)
+@api_auth_required
+def me():
+    """The user the bearer token belongs to."""
+    return current_user

@@ -1,0 +1,56 @@
+"""Regions (city territories) and the franchises that own them."""
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import SoftDeleteMixin, TimestampMixin
+from extensions import db
+
+TIERS = ("head_office", "basic", "brand", "official")
+FRANCHISE_STATUSES = ("active", "suspended", "terminated")
+
+
+class Region(TimestampMixin, db.Model):
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(3), default="RUB")
+    phone_region: Mapped[str] = mapped_column(String(2), default="RU")
+    center_lat: Mapped[float]
+    center_lon: Mapped[float]
+    radius_km: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+
+    franchises = relationship("Franchise", back_populates="region")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.id.in_(scope.region_ids)
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.id in scope.region_ids
+
+
+class Franchise(TimestampMixin, SoftDeleteMixin, db.Model):
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    tier: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    royalty_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.15"))
+    sms_sender: Mapped[Optional[str]] = mapped_column(String(32))
+
+    region = relationship("Region", back_populates="franchises")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.id == scope.franchise_id
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.id == scope.franchise_id

@@ -1,0 +1,75 @@
+"""Head-office dashboard, franchise pages, the partner portal, and their API."""
+from flask import abort, render_template
+from flask_login import current_user
+
+from core.auth import api_auth_required, head_office_required, role_required
+from franchise import api_bp, bp, service
+from franchise.schemas import FranchiseOut, RegionOut
+
+
+@bp.route("/admin")
+@role_required("admin")
+@head_office_required
+def admin_home():
+    return render_template(
+        "franchise/admin_home.html",
+        summary=service.network_summary(),
+        regions=service.workers_by_region(),
+        franchises=service.list_franchises(),
+    )
+
+
+@bp.route("/portal")
+@role_required("partner")
+def portal():
+    franchise = current_user.franchise
+    if franchise is None:
+        abort(404, "Your account is not attached to a franchise.")
+    return render_template(
+        "franchise/portal.html",
+        franchise=franchise,
+        figures=service.franchise_figures(franchise),
+        staff=service.staff_of(franchise),
+    )
+
+
+@bp.route("/franchises")
+@role_required("partner", "dispatcher", "callcentre")
+def franchises():
+    return render_template("franchise/list.html", franchises=service.list_franchises())
+
+
+@bp.route("/franchises/<int:franchise_id>")
+@role_required("partner", "dispatcher", "callcentre")
+def franchise_detail(franchise_id):
+    franchise = service.get_franchise(franchise_id) or abort(404)
+    return render_template(
+        "franchise/detail.html",
+        franchise=franchise,
+        figures=service.franchise_figures(franchise),
+        staff=service.staff_of(franchise),
+    )
+
+
+@api_bp.route("/regions")
+@api_bp.response(200, RegionOut(many=True))
+@api_auth_required
+def api_regions():
+    """Regions the caller can see."""
+    return service.list_regions()
+
+
+@api_bp.route("/franchises")
+@api_bp.response(200, FranchiseOut(many=True))
+@api_auth_required
+def api_franchises():
+    """Franchises the caller can see (a partner: its own)."""
+    return service.list_franchises()
+
+
+@api_bp.route("/franchises/<int:franchise_id>")
+@api_bp.response(200, FranchiseOut)
+@api_auth_required
+def api_franchise(franchise_id):
+    """One franchise."""
+    return service.get_franchise(franchise_id) or abort(404)

@@ -1,0 +1,41 @@
+"""API schemas of workers: separate input and output classes."""
+from marshmallow import Schema, fields, validate
+
+from core.phones import PhoneField
+from workers.models import SKILLS, WORKER_STATUSES
+
+
+class WorkerIn(Schema):
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    phone = PhoneField(required=True)
+    region_id = fields.Integer(required=True, strict=True)
+    language = fields.String(load_default="ru", validate=validate.OneOf(["ru", "en"]))
+    skills = fields.List(fields.String(validate=validate.OneOf(SKILLS)), load_default=list)
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class WorkerQuery(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    status = fields.String(load_default=None, validate=validate.OneOf(WORKER_STATUSES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class WorkerOut(Schema):
+    id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    phone = fields.String()
+    status = fields.String()
+    region_id = fields.Integer()
+    language = fields.String()
+    skills = fields.List(fields.String())
+    address = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    rating = fields.Decimal(as_string=True)
+    reliability = fields.Decimal(as_string=True)
+    opted_out = fields.Boolean()
