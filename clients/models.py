@@ -21,7 +21,7 @@ class Client(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     manager_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     notes: Mapped[Optional[str]] = mapped_column(Text)
 
-    manager = relationship("User")
+    manager = relationship("User", foreign_keys=[manager_id])
     sites = relationship("Site", back_populates="client", order_by="Site.id")
 
 

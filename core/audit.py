@@ -110,7 +110,7 @@ def _record(session, flush_context):
                 "ip": ip,
                 "action": action,
                 "table_name": obj.__tablename__,
-                "row_id": inspect(obj).identity[0],
+                "row_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
                 "franchise_id": _owner_franchise(obj),
                 "changes": changes,
             }

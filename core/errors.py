@@ -1,7 +1,8 @@
 """Errors explained to people (HTML pages) and to programs (JSON under /api/)."""
 from flask import jsonify, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from core.audit import AuditLogImmutable
 from core.i18n import gettext
@@ -40,8 +41,7 @@ def render_error(code: int, message: str | None = None, errors: dict | None = No
 
 
 def _status_name(code: int) -> str:
-    exc = default_exceptions.get(code)
-    return exc.name if exc else "Error"
+    return HTTP_STATUS_CODES.get(code, "Error")
 
 
 def init_app(app) -> None:
@@ -50,7 +50,7 @@ def init_app(app) -> None:
         # flask-smorest puts marshmallow messages into exc.data; abort(code, "why") sets a
         # description of our own, which beats the generic English one.
         errors = (getattr(exc, "data", None) or {}).get("messages")
-        custom = exc.description if exc.description != type(exc).description else None
+        custom = exc.description if exc.code != 429 and exc.description != type(exc).description else None
         return render_error(exc.code or 500, custom, errors)
 
     @app.errorhandler(ValidationError)

@@ -85,7 +85,7 @@ class User(TimestampMixin, SoftDeleteMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
-    franchise = relationship("Franchise")
+    franchise = relationship("Franchise", foreign_keys=[franchise_id])
 
     # Flask-Login protocol
     @property

@@ -1,23 +1,32 @@
 """Jinja filters and globals: phones, money and times shown the way people read them."""
 from functools import partial
 
-from flask_babel import format_datetime, get_locale
+from babel import dates
+from flask_babel import get_locale
+from flask_login import current_user
 
 from core import i18n
 from core.money import format_money
 from core.phones import display_phone
 from core.timeutil import to_zone
 
+HEAD_OFFICE_TIMEZONE = "Europe/Moscow"
 
-def local_time(value, tz_name: str = "Europe/Moscow", fmt: str = "medium") -> str:
-    """Show a stored UTC time in a region's zone, formatted for the user's locale."""
+
+def local_time(value, tz_name: str | None = None, fmt: str = "medium") -> str:
+    """Show a stored UTC time in a zone (the viewer's by default), in the user's locale."""
     if value is None:
         return ""
-    return format_datetime(to_zone(value, tz_name), fmt, rezone=False) + " " + _tz_abbrev(value, tz_name)
+    local = to_zone(value, tz_name or viewer_timezone())
+    return f"{dates.format_datetime(local, fmt, locale=str(get_locale() or 'en'))} {local.strftime('%Z')}"
 
 
-def _tz_abbrev(value, tz_name):
-    return to_zone(value, tz_name).strftime("%Z")
+def viewer_timezone() -> str:
+    """Return the zone of the viewer's franchise region, else head office's (Moscow)."""
+    franchise = getattr(current_user, "franchise", None)
+    if franchise is not None and franchise.region is not None:
+        return franchise.region.timezone
+    return HEAD_OFFICE_TIMEZONE
 
 
 def money(amount, currency: str = "RUB") -> str:
@@ -27,6 +36,7 @@ def money(amount, currency: str = "RUB") -> str:
 
 
 def init_app(app) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time

@@ -1,0 +1,99 @@
+"""Fixtures: the app on real PostgreSQL and Redis, a clean database for every test."""
+import contextvars
+import os
+
+import psycopg
+import pytest
+import redis
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from config import TestConfig
+from extensions import db as _db
+from tests import factories
+
+TEST_DB_URL = TestConfig.SQLALCHEMY_DATABASE_URI
+
+
+def _recreate_database(url: str) -> None:
+    """Drop and create the test database so every run starts from the migrations."""
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, session and g.
+
+    Without this, a request would reuse the test's app context and its session's
+    identity map, which no real request ever does, and hide tenancy mistakes.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    _recreate_database(TEST_DB_URL)
+    app = create_app(TestConfig)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return app
+
+
+@pytest.fixture
+def redis_conn(app):
+    conn = redis.Redis.from_url(app.config["REDIS_URL"])
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture
+def db(app, redis_conn):
+    """The database, emptied after the test (data is committed, as in production)."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+        with _db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def network(db):
+    """Two franchises in two regions, each with staff, a client, a site and workers."""
+    return factories.two_franchise_network()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=factories.PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DB_URL}  redis: {TestConfig.REDIS_URL}  pid: {os.getpid()}"

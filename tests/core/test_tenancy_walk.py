@@ -1,0 +1,145 @@
+"""Every route, every method, as franchise A's staff, against franchise B's rows.
+
+Routes are read from the app's URL map, so a new route is walked without touching this
+file; a route with a URL argument this file cannot fill fails the test until it is
+taught which of B's rows that argument names.
+"""
+import pytest
+from sqlalchemy import select
+
+from clients.models import Client, Site
+from core import service
+from core.models import ApiToken, AuditEntry, User
+from franchise.models import Franchise, Region
+from workers.models import Worker
+
+# Endpoints that act on the caller's own session and no record.
+SESSION_ENDPOINTS = {"core.logout", "core.login", "static"}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _b_rows(net, db):
+    """Map each audited table to one of franchise B's rows (B's tokens included)."""
+    service.issue_token(net.b_partner, "b-integration")
+    token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == net.b_partner.id))
+    return {
+        "user": net.b_partner.id,
+        "api_token": token.id,
+        "franchise": net.b.id,
+        "region": net.kazan.id,
+        "worker": net.b_worker.id,
+        "client": net.b_client.id,
+        "site": net.b_site.id,
+    }
+
+
+def _snapshot(db, net):
+    """Read everything of B unscoped: rows and their values, to compare after the walk."""
+    db.session.expire_all()
+    rows = []
+    for model, where in (
+        (User, User.franchise_id == net.b.id),
+        (Franchise, Franchise.id == net.b.id),
+        (Region, Region.id == net.kazan.id),
+        (Worker, Worker.region_id == net.kazan.id),
+        (Client, Client.franchise_id == net.b.id),
+        (Site, Site.franchise_id == net.b.id),
+        (ApiToken, ApiToken.user_id == net.b_partner.id),
+    ):
+        for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
+            rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
+    return sorted(rows, key=repr)
+
+
+def _b_secrets(net):
+    return [net.b.name, net.kazan.name, net.b_client.name, net.b_site.name, net.b_worker.last_name,
+            net.b_partner.email, net.b_client.phone]
+
+
+def _urls(rule, b_rows, net):
+    """Yield the URLs of rule filled with B's ids (one per audited table for <table>)."""
+    args = set(rule.arguments)
+    if not args:
+        yield rule.rule, False
+        return
+    if args == {"table", "row_id"}:
+        for table, row_id in b_rows.items():
+            yield rule.rule.replace("<table>", table).replace("<int:row_id>", str(row_id)), True
+        return
+    url = rule.rule
+    for arg in args:
+        table = arg.removesuffix("_id")
+        assert table in b_rows, f"{rule.endpoint}: teach the walk which of B's rows <{arg}> names"
+        url = url.replace(f"<int:{arg}>", str(b_rows[table])).replace(f"<{arg}>", str(b_rows[table]))
+    yield url, True
+
+
+def _payload(b_rows, net):
+    """A plausible body that points every id field at B."""
+    return {
+        "name": "Hijack", "first_name": "Hijack", "last_name": "Hijack", "phone": "+79990001122",
+        "email": "hijack@test.artel", "address": "Somewhere 1", "conditions": "outdoor", "language": "ru",
+        "locale": "ru", "franchise_id": net.b.id, "region_id": net.kazan.id, "client_id": net.b_client.id,
+        "site_id": net.b_site.id, "worker_id": net.b_worker.id, "user_id": net.b_partner.id,
+    }
+
+
+@pytest.mark.parametrize("role", ["partner", "dispatcher", "recruiter", "foreman"])
+def test_staff_of_a_reach_nothing_of_b(app, client, auth, db, network, role):
+    user = getattr(network, f"a_{role}")
+    b_rows = _b_rows(network, db)
+    token = service.issue_token(user, "walk")
+    before = _snapshot(db, network)
+    secrets = _b_secrets(network)
+    assert auth.login(user.email).status_code == 302
+    headers = {"Authorization": f"Bearer {token}"}
+    walked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SESSION_ENDPOINTS:
+            continue
+        for method in METHODS:
+            if method not in rule.methods:
+                continue
+            for url, names_b in _urls(rule, b_rows, network):
+                body = _payload(b_rows, network)
+                if url.startswith("/api/"):
+                    response = client.open(url, method=method, headers=headers, json=body)
+                else:
+                    response = client.open(url, method=method, headers=headers, data=body)
+                walked += 1
+                text = response.get_data(as_text=True)
+                where = f"{method} {url} as {role} of A -> {response.status_code}"
+                assert response.status_code < 500, where
+                if names_b:
+                    assert response.status_code in (401, 403, 404, 405), where
+                for secret in secrets:
+                    assert secret not in text, f"{where} shows {secret!r}"
+    assert walked > 40
+    db.session.expire_all()
+    assert _snapshot(db, network) == before
+    assert client.get("/portal" if role == "partner" else "/profile").status_code == 200  # still logged in
+
+
+def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, network):
+    """Guard against a walk that passes because it reaches nothing at all."""
+    auth.login(network.admin.email)
+    assert client.get(f"/clients/{network.b_client.id}").status_code == 200
+    assert network.b_client.name in client.get("/clients/").get_data(as_text=True)
+    assert client.get(f"/workers/{network.b_worker.id}").status_code == 200
+    history = client.get(f"/records/client/{network.b_client.id}/history")
+    assert history.status_code == 200 and "created" in history.get_data(as_text=True)
+
+
+def test_a_partner_sees_its_own_rows(client, auth, db, network):
+    auth.login(network.a_partner.email)
+    assert network.a_client.name in client.get("/clients/").get_data(as_text=True)
+    assert client.get(f"/clients/{network.a_client.id}").status_code == 200
+    assert client.get(f"/workers/{network.a_worker.id}").status_code == 200
+    assert client.get(f"/records/client/{network.a_client.id}/history").status_code == 200
+
+
+def test_audit_entries_of_b_are_not_listed_to_a(client, auth, db, network):
+    auth.login(network.a_partner.email)
+    page = client.get(f"/records/client/{network.a_client.id}/history").get_data(as_text=True)
+    assert network.b_client.name not in page
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.franchise_id == network.b.id)) is not None

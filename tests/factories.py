@@ -1,0 +1,80 @@
+"""Rows for tests, committed like the product commits them."""
+import itertools
+from decimal import Decimal
+from types import SimpleNamespace
+
+from werkzeug.security import generate_password_hash
+
+from clients.models import Client, Site
+from core.models import User
+from extensions import db
+from franchise.models import Franchise, Region
+from workers.models import Worker
+
+PASSWORD = "correct-horse-battery"
+_HASH = generate_password_hash(PASSWORD)
+_seq = itertools.count(1)
+
+
+def _save(obj):
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def region(**kw) -> Region:
+    n = next(_seq)
+    values = dict(code=f"R{n}", name=f"City {n}", timezone="Europe/Moscow", currency="RUB",
+                  center_lat=55.75, center_lon=37.62, radius_km=Decimal("40"))
+    return _save(Region(**{**values, **kw}))
+
+
+def franchise(region=None, **kw) -> Franchise:
+    n = next(_seq)
+    values = dict(name=f"Franchise {n}", tier="brand", region_id=region.id if region else None)
+    return _save(Franchise(**{**values, **kw}))
+
+
+def user(role="dispatcher", franchise=None, **kw) -> User:
+    n = next(_seq)
+    values = dict(email=f"{role}{n}@test.artel", name=f"{role.title()} {n}", password_hash=_HASH, role=role,
+                  franchise_id=franchise.id if franchise else None)
+    return _save(User(**{**values, **kw}))
+
+
+def worker(region, **kw) -> Worker:
+    n = next(_seq)
+    values = dict(first_name=f"Ivan{n}", last_name=f"Petrov{n}", phone=f"+7912{n:07d}", region_id=region.id,
+                  status="active", skills=["loader"], lat=region.center_lat, lon=region.center_lon)
+    return _save(Worker(**{**values, **kw}))
+
+
+def client(franchise, **kw) -> Client:
+    n = next(_seq)
+    return _save(Client(**{**dict(name=f"Client {n}", franchise_id=franchise.id), **kw}))
+
+
+def site(client, **kw) -> Site:
+    n = next(_seq)
+    values = dict(name=f"Site {n}", address=f"Street {n}", client_id=client.id, franchise_id=client.franchise_id,
+                  lat=55.7, lon=37.6)
+    return _save(Site(**{**values, **kw}))
+
+
+def two_franchise_network() -> SimpleNamespace:
+    """Franchise A (Moscow) and B (Kazan), each with a partner, staff, a client, a site, workers."""
+    moscow = region(name="Moscow", code="MSK")
+    kazan = region(name="Kazan", code="KZN", center_lat=55.79, center_lon=49.12)
+    head = franchise(name="Head office", tier="head_office")
+    a = franchise(moscow, name="Alpha Moscow", tier="official")
+    b = franchise(kazan, name="Bravo Kazan", tier="official")
+    net = SimpleNamespace(moscow=moscow, kazan=kazan, head=head, a=a, b=b)
+    net.admin = user("admin")
+    for side, fr, reg in (("a", a, moscow), ("b", b, kazan)):
+        for role in ("partner", "dispatcher", "recruiter", "foreman"):
+            setattr(net, f"{side}_{role}", user(role, fr, email=f"{role}.{side}@test.artel"))
+        setattr(net, f"{side}_client", client(fr, name=f"Client of {fr.name}", phone=f"+749512{len(fr.name):05d}"))
+        setattr(net, f"{side}_site", site(getattr(net, f"{side}_client"), name=f"Site of {fr.name}"))
+        setattr(net, f"{side}_worker", worker(reg, first_name=f"Worker{side.upper()}", last_name=f"Of{fr.name.split()[0]}"))
+    net.callcentre = user("callcentre", email="callcentre@test.artel")
+    return net
