@@ -49,8 +49,11 @@ def init_app(app) -> None:
     def _http(exc):
         # flask-smorest puts marshmallow messages into exc.data; abort(code, "why") sets a
         # description of our own, which beats the generic English one.
-        errors = (getattr(exc, "data", None) or {}).get("messages")
-        custom = exc.description if exc.code != 429 and exc.description != type(exc).description else None
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("messages") or data.get("errors")
+        custom = data.get("message") or (
+            exc.description if exc.code != 429 and exc.description != type(exc).description else None
+        )
         return render_error(exc.code or 500, custom, errors)
 
     @app.errorhandler(ValidationError)

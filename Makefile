@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := app:create_app
+
+.PHONY: run test bench venv venv-dev translations worker clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+translations: venv
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+## make run: migrate, load demo data once, serve on http://127.0.0.1:$(PORT)
+run: venv translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	@echo "Artel is at http://127.0.0.1:$(PORT)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
+
+## make test: the whole suite against PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL)
+test: venv-dev translations
+	$(BIN)/python -m pytest
+
+## make bench: benchmarks against PostgreSQL and Redis, written to bench/results.json
+bench: venv-dev translations
+	$(BIN)/python -m bench
+
+## the RQ worker of a Procfile-style deployment (needs REDIS_URL)
+worker: venv
+	$(BIN)/rq worker --with-scheduler --url "$$REDIS_URL" --worker-class core.queue.AppWorker dispatch sms default
+
+clean:
+	rm -rf $(VENV)
