@@ -61,6 +61,12 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # Address lookup; empty turns it off (typed coordinates and map clicks still work).
+    GEOCODER_URL = os.environ.get("GEOCODER_URL", "https://nominatim.openstreetmap.org")
+    GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "artel-dispatch/1.0")
+    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))
+    GEOCODER_MIN_DELAY = 1.0  # Nominatim's usage policy: at most one request a second
+
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 
 
@@ -76,3 +82,5 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://artel.test"
     WTF_CSRF_ENABLED = False
     EMBEDDED_WORKER = False
+    GEOCODER_URL = ""  # tests that geocode start a fake Nominatim and point here
+    GEOCODER_MIN_DELAY = 0.0

@@ -157,3 +157,14 @@ class AuditEntry(db.Model):
     note: Mapped[Optional[str]] = mapped_column(Text)
 
     actor = relationship("User")
+
+
+class GeocodeCache(db.Model):
+    """Addresses already geocoded, so the map service is asked once per address."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(300), unique=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    display_name: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
