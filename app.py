@@ -70,7 +70,7 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def _forget_identity(exc=None):
-        for key in ("tenant_scope", "audit_actor_id", "audit_actor_label", "api_token", "_login_user"):
+        for key in ("tenant_scope", "audit_actor_id", "audit_actor_label", "api_token", "_login_user", "all_skills"):
             g.pop(key, None)
 
 

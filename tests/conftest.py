@@ -6,13 +6,14 @@ import psycopg
 import pytest
 import redis
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from config import TestConfig
 from extensions import db as _db
 from tests import factories
+from workers.models import DEFAULT_SKILLS, Skill
 
 TEST_DB_URL = TestConfig.SQLALCHEMY_DATABASE_URI
 
@@ -66,6 +67,15 @@ def db(app, redis_conn):
         tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
         with _db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _reseed_reference_data(conn)
+
+
+def _reseed_reference_data(conn):
+    """Put back what the migrations seed (the skill list), as a fresh database has it."""
+    conn.execute(insert(Skill), [
+        {"code": code, "name_en": en, "name_ru": ru, "bit": bit, "active": True}
+        for bit, (code, en, ru) in enumerate(DEFAULT_SKILLS)
+    ])
 
 
 @pytest.fixture

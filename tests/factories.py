@@ -45,7 +45,7 @@ def user(role="dispatcher", franchise=None, **kw) -> User:
 def worker(region, **kw) -> Worker:
     n = next(_seq)
     values = dict(first_name=f"Ivan{n}", last_name=f"Petrov{n}", phone=f"+7912{n:07d}", region_id=region.id,
-                  status="active", skills=["loader"], lat=region.center_lat, lon=region.center_lon)
+                  status="active", skill_mask=1, lat=region.center_lat, lon=region.center_lon)
     return _save(Worker(**{**values, **kw}))
 
 

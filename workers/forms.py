@@ -5,7 +5,6 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.i18n import lazy_gettext as _l
 from core.phones import InvalidPhone, normalize_phone
-from workers.models import SKILLS
 
 
 class WorkerForm(FlaskForm):
@@ -14,7 +13,7 @@ class WorkerForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=32)])
     region_id = SelectField(_l("Home region"), coerce=int)
     language = SelectField(_l("SMS language"), choices=[("ru", "Русский"), ("en", "English")])
-    skills = SelectMultipleField(_l("Skills"), choices=[(s, s.replace("_", " ")) for s in SKILLS])
+    skills = SelectMultipleField(_l("Skills"))  # choices: the managed list, set per request
     address = StringField(_l("Home address"), validators=[Optional(), Length(max=300)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 

@@ -5,12 +5,17 @@ from flask_smorest import abort as api_abort
 from core.auth import api_auth_required, role_required
 from core.i18n import gettext as _
 from franchise.service import list_regions
-from workers import api_bp, bp, service
+from workers import api_bp, bp, service, skills
 from workers.forms import WorkerForm
 from workers.models import WORKER_STATUSES
 from workers.schemas import WorkerIn, WorkerOut, WorkerQuery
 
 POOL_ROLES = ("recruiter", "dispatcher", "partner")
+
+
+@bp.app_context_processor
+def _skill_helpers():
+    return {"skill_names": skills.names_for}
 
 
 @bp.route("/")
@@ -35,6 +40,7 @@ def detail(worker_id):
 def create():
     form = WorkerForm()
     form.region_id.choices = [(r.id, r.name) for r in list_regions()]
+    form.skills.choices = skills.choices()
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
         try:

@@ -2,7 +2,8 @@
 from marshmallow import Schema, fields, validate
 
 from core.phones import PhoneField
-from workers.models import SKILLS, WORKER_STATUSES
+from workers.skills import codes_for
+from workers.models import WORKER_STATUSES
 
 
 class WorkerIn(Schema):
@@ -11,7 +12,7 @@ class WorkerIn(Schema):
     phone = PhoneField(required=True)
     region_id = fields.Integer(required=True, strict=True)
     language = fields.String(load_default="ru", validate=validate.OneOf(["ru", "en"]))
-    skills = fields.List(fields.String(validate=validate.OneOf(SKILLS)), load_default=list)
+    skills = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)  # codes
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
@@ -32,7 +33,8 @@ class WorkerOut(Schema):
     status = fields.String()
     region_id = fields.Integer()
     language = fields.String()
-    skills = fields.List(fields.String())
+    skills = fields.Function(lambda w: codes_for(w.skill_mask))
+    tier = fields.String()
     address = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)

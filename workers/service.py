@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from core.phones import try_normalize_phone
 from extensions import db
 from franchise.models import Region
+from workers import skills
 from workers.models import Worker
 
 PAGE_SIZE = 50
@@ -53,6 +54,11 @@ def register_worker(data: dict) -> Worker:
     )
     if existing is not None:
         raise WorkerError("A worker with this phone is already in the pool.", "phone")
+    data = dict(data)
+    try:
+        data["skill_mask"] = skills.mask_for(data.pop("skills", ()))
+    except skills.SkillError as exc:
+        raise WorkerError(str(exc), "skills") from exc
     worker = Worker(status="applicant", **data)
     db.session.add(worker)
     try:

@@ -62,7 +62,7 @@ def test_worker_phone_is_stored_as_e164(client, auth, db, network):
     })
     assert response.status_code == 302
     worker = workers_service.find_by_phone("+7 926 111 2233")
-    assert worker.phone == "+79261112233" and worker.status == "applicant" and worker.skills == ["loader", "rigger"]
+    assert worker.phone == "+79261112233" and worker.status == "applicant" and worker.skill_mask == 0b11
 
 
 def test_duplicate_worker_phone_is_refused_clearly(client, auth, db, network):
