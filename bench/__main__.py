@@ -2,10 +2,10 @@
 import os
 import sys
 
-from bench import foundation
+from bench import candidates, foundation
 from bench.harness import BENCH_DB_URL, BENCH_REDIS_URL, RESULTS, recreate_database, write_results
 
-SUITES = [foundation]
+SUITES = [foundation, candidates]
 
 
 def main() -> int:
