@@ -63,7 +63,7 @@ def _populate(rng) -> int:
         lat, lon = _point_in_disc(rng, RADIUS_KM)
         limited = rng.random() < 0.2
         rows.append({
-            "region_id": region.id, "first_name": f"W{i}", "last_name": f"Bench{i}", "phone": f"+7900{i:07d}",
+            "region_id": region.id, "first_name": f"W{i}", "last_name": f"Bench{i}", "phone": f"+7999{i:07d}",  # a prefix the demo network does not use
             "status": rng.choices(["active", "applicant", "suspended"], [90, 7, 3])[0],
             "opted_out": rng.random() < 0.02, "lat": lat, "lon": lon,
             "skill_mask": rng.choice([1, 1, 1, 3, 5, 9, 17, 2, 4]),
