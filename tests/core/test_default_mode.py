@@ -1,0 +1,101 @@
+"""The laptop default of `make run`: SQLite file, in-process queue, demo data, every role."""
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app import create_app
+from clients.models import Client, Site
+from config import Config
+from core import demo, queue
+from core.auth import HOME_ENDPOINTS
+from extensions import db
+from franchise.models import Region
+from tests.conftest import IsolatedClient
+from tests.core.queue_jobs import write_proof
+from workers.candidates import Shift, find_candidates
+
+
+@pytest.fixture(scope="module")
+def laptop(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("instance")
+
+    class LaptopConfig(Config):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'artel.sqlite3'}"
+        REDIS_URL = None
+        RATELIMIT_STORAGE_URI = "memory://"
+        EMBEDDED_WORKER = True
+        SECRET_KEY = "laptop"
+        GEOCODER_URL = ""
+
+    app = create_app(LaptopConfig)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["demo", "--workers", "400", "--franchises", "10", "--clients", "12"])
+        assert result.exit_code == 0, result.output
+    return app
+
+
+def log_in(client, email):
+    """Log in as a browser does here: CSRF is on, so take the token from the form first."""
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    return client.post("/login", data={"email": email, "password": demo.DEMO_PASSWORD, "csrf_token": token})
+
+
+@pytest.mark.parametrize("email,role,_where", demo.DEMO_USERS)
+def test_every_demo_login_lands_on_its_home(laptop, email, role, _where):
+    client = laptop.test_client()
+    assert client.post("/login", data={"email": email, "password": demo.DEMO_PASSWORD}).status_code == 400  # no CSRF token
+    response = log_in(client, email)
+    assert response.status_code == 302
+    with laptop.test_request_context():
+        from flask import url_for
+
+        home = url_for(HOME_ENDPOINTS[role])
+    assert response.headers["Location"] == home
+    assert client.get(home).status_code == 200
+
+
+def test_partner_sees_only_its_franchise_on_sqlite(laptop):
+    client = laptop.test_client()
+    log_in(client, "partner@demo.artel")
+    with laptop.app_context():
+        partner_clients = {c.name for c in db.session.scalars(select(Client).join(Client.franchise).where(
+            Client.franchise.has(name="Артель Москва")))}
+        others = {c.name for c in db.session.scalars(select(Client))} - partner_clients
+    page = client.get("/clients/").get_data(as_text=True)
+    assert partner_clients and all(name in page for name in partner_clients)
+    assert not any(name in page for name in others if name not in partner_clients)
+
+
+def test_candidate_search_runs_on_sqlite(laptop):
+    with laptop.app_context():
+        site = db.session.scalars(select(Site)).first()
+        region = db.session.get(Region, site.client.franchise.region_id)
+        from datetime import datetime, timezone
+
+        start = datetime(2026, 12, 5, 7, tzinfo=timezone.utc)  # a Saturday, when everyone is free
+        found = find_candidates(Shift(region_id=region.id, lat=site.lat, lon=site.lon, starts_at=start,
+                                      ends_at=start + timedelta(hours=8), timezone=region.timezone,
+                                      skill_mask=1, radius_km=30.0))
+    assert found, "no candidates for a Saturday shift near a demo site"
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    assert all(c.distance_km <= 30.0 for c in found)
+
+
+def test_the_in_process_queue_runs_jobs_and_delayed_jobs(laptop, tmp_path):
+    now_proof, later_proof = tmp_path / "now", tmp_path / "later"
+    with laptop.app_context():
+        queue.enqueue(write_proof, str(now_proof), "now")
+        queue.enqueue_in(timedelta(seconds=1), write_proof, str(later_proof), "later")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not (now_proof.exists() and later_proof.exists()):
+        time.sleep(0.05)
+    assert now_proof.read_text() == "now|in-app"
+    assert later_proof.read_text() == "later|in-app"
+    assert laptop.test_client().get("/healthz").json["queue"]["detail"] == "embedded (in-process)"
