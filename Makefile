@@ -23,7 +23,7 @@ venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
 translations: venv
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling catalog" || true
 
 ## make run: migrate, load demo data once, serve on http://127.0.0.1:$(PORT)
 run: venv translations

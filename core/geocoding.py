@@ -16,6 +16,7 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 from sqlalchemy import select
 
+from core.i18n import lazy_gettext as _l
 from core.models import GeocodeCache
 from extensions import db
 
@@ -41,7 +42,7 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
         return None
     lat, lon = float(match.group(1)), float(match.group(2))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise GeocodeError("Coordinates out of range: latitude is -90..90, longitude -180..180.")
+        raise GeocodeError(_l("Coordinates out of range: latitude is -90..90, longitude -180..180."))
     return lat, lon
 
 
@@ -77,7 +78,7 @@ def geocode(address: str, country_codes: str = "ru") -> Place:
     """
     address = (address or "").strip()
     if not address:
-        raise GeocodeError("Enter an address or coordinates.")
+        raise GeocodeError(_l("Enter an address or coordinates."))
     typed = parse_coordinates(address)
     if typed is not None:
         return Place(typed[0], typed[1], address, "typed")
@@ -86,16 +87,16 @@ def geocode(address: str, country_codes: str = "ru") -> Place:
     if cached is not None:
         return Place(cached.lat, cached.lon, cached.display_name, "cache")
     if not current_app.config["GEOCODER_URL"]:
-        raise GeocodeError("Address lookup is off here: click the map or type coordinates such as 55.7558, 37.6173.")
+        raise GeocodeError(_l("Address lookup is off here: click the map or type coordinates such as 55.7558, 37.6173."))
     try:
         location = _nominatim()(address, exactly_one=True, country_codes=country_codes or None)
     except GeopyError as exc:
         current_app.logger.warning("geocoding %r failed: %s", address, exc)
         raise GeocodeError(
-            "The map service did not answer. Click the map or type coordinates such as 55.7558, 37.6173."
+            _l("The map service did not answer. Click the map or type coordinates such as 55.7558, 37.6173.")
         ) from exc
     if location is None:
-        raise GeocodeError("This address was not found. Check it, or click the map or type coordinates.")
+        raise GeocodeError(_l("This address was not found. Check it, or click the map or type coordinates."))
     place = Place(location.latitude, location.longitude, location.address[:500], "nominatim")
     _remember(key, place)
     return place

@@ -2,6 +2,8 @@
 import phonenumbers
 from marshmallow import ValidationError, fields
 
+from core.i18n import lazy_gettext as _l
+
 
 class InvalidPhone(ValueError):
     """The text is not a valid phone number."""
@@ -15,13 +17,13 @@ def normalize_phone(raw: str, default_region: str = "RU") -> str:
     """
     text = (raw or "").strip()
     if not text or len(text) > 32:
-        raise InvalidPhone("Enter a phone number.")
+        raise InvalidPhone(_l("Enter a phone number."))
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("This is not a phone number.") from exc
+        raise InvalidPhone(_l("This is not a phone number.")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("This phone number is not valid.")
+        raise InvalidPhone(_l("This phone number is not valid."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.auth import hash_token, new_token_secret
+from core.i18n import lazy_gettext as _l
 from core.models import LOCALES, ROLES, ApiToken, AuditEntry, User
 from core.timeutil import utcnow
 from extensions import db
@@ -21,7 +22,7 @@ def create_user(email, name, password, role, franchise_id=None, locale="en") -> 
     """Create a user with a scrypt password hash and commit."""
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
-        raise UserError("Enter a valid email address.")
+        raise UserError(_l("Enter a valid email address."))
     if role not in ROLES:
         raise UserError(f"Role must be one of: {', '.join(ROLES)}.")
     if len(password or "") < MIN_PASSWORD:
@@ -29,11 +30,11 @@ def create_user(email, name, password, role, franchise_id=None, locale="en") -> 
     if locale not in LOCALES:
         raise UserError(f"Language must be one of: {', '.join(LOCALES)}.")
     if franchise_id is not None and db.session.get(Franchise, franchise_id) is None:
-        raise UserError("No such franchise.")
+        raise UserError(_l("No such franchise."))
     if role == "partner" and franchise_id is None:
-        raise UserError("A partner belongs to a franchise.")
+        raise UserError(_l("A partner belongs to a franchise."))
     if find_user(email) is not None:
-        raise UserError("A user with this email already exists.")
+        raise UserError(_l("A user with this email already exists."))
     user = User(
         email=email,
         name=(name or email).strip()[:120],
@@ -114,7 +115,7 @@ def soft_delete(record, by: User) -> None:
     if by.role != "admin":
         raise PermissionError("Only an administrator can delete records.")
     if not hasattr(record, "deleted_at"):
-        raise UserError("This kind of record cannot be deleted.")
+        raise UserError(_l("This kind of record cannot be deleted."))
     if record.deleted_at is None:
         record.deleted_at = utcnow()
         record.deleted_by_id = by.id

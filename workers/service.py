@@ -2,6 +2,7 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from core.i18n import lazy_gettext as _l
 from core.phones import try_normalize_phone
 from extensions import db
 from franchise.models import Region
@@ -48,12 +49,12 @@ def get_worker(worker_id: int) -> Worker | None:
 def register_worker(data: dict) -> Worker:
     """Add an applicant to the pool of a region the caller can see, and commit."""
     if db.session.get(Region, data["region_id"]) is None:
-        raise WorkerError("No such region.", "region_id")
+        raise WorkerError(_l("No such region."), "region_id")
     existing = db.session.scalar(
         select(Worker.id).where(Worker.phone == data["phone"]).execution_options(include_deleted=True)
     )
     if existing is not None:
-        raise WorkerError("A worker with this phone is already in the pool.", "phone")
+        raise WorkerError(_l("A worker with this phone is already in the pool."), "phone")
     data = dict(data)
     try:
         data["skill_mask"] = skills.mask_for(data.pop("skills", ()))
@@ -65,5 +66,5 @@ def register_worker(data: dict) -> Worker:
         db.session.commit()
     except IntegrityError as exc:  # the same phone in a region the caller cannot see
         db.session.rollback()
-        raise WorkerError("A worker with this phone is already in the pool.", "phone") from exc
+        raise WorkerError(_l("A worker with this phone is already in the pool."), "phone") from exc
     return worker

@@ -3,6 +3,7 @@ from flask import g
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
+from core.i18n import lazy_gettext as _l
 from extensions import db
 from workers.models import Skill
 
@@ -65,11 +66,11 @@ def add_skill(code: str, name_en: str, name_ru: str) -> Skill:
     """Add a skill to the list with the next free bit, and commit."""
     code = (code or "").strip().lower()
     if not code or len(code) > 40 or not code.replace("_", "").isalnum():
-        raise SkillError("A skill code is lower-case letters, digits and _ (at most 40).")
+        raise SkillError(_l("A skill code is lower-case letters, digits and _ (at most 40)."))
     if not (name_en or "").strip() or not (name_ru or "").strip():
-        raise SkillError("Give the skill a name in English and in Russian.")
+        raise SkillError(_l("Give the skill a name in English and in Russian."))
     if db.session.scalar(select(Skill).where(Skill.code == code)) is not None:
-        raise SkillError("This skill is already on the list.")
+        raise SkillError(_l("This skill is already on the list."))
     used = db.session.scalar(select(func.count()).select_from(Skill))
     if used >= MAX_SKILLS:
         raise SkillError(f"The list holds at most {MAX_SKILLS} skills; retire one by renaming it instead.")
