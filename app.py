@@ -10,6 +10,7 @@ def create_app(config_object=Config) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
     app.config.from_object(config_object)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    register_models()
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -17,6 +18,16 @@ def create_app(config_object=Config) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_models() -> None:
+    """Import every domain's models, so that cross-domain foreign keys always resolve."""
+    import clients.models  # noqa: F401
+    import core.models  # noqa: F401
+    import franchise.models  # noqa: F401
+    import orders.models  # noqa: F401
+    import ratings.models  # noqa: F401
+    import workers.models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:

@@ -67,6 +67,10 @@ class Config:
     GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "3"))
     GEOCODER_MIN_DELAY = 1.0  # Nominatim's usage policy: at most one request a second
 
+    # K no-shows within D days suspend a worker automatically.
+    NO_SHOW_SUSPEND_COUNT = int(os.environ.get("NO_SHOW_SUSPEND_COUNT", "3"))
+    NO_SHOW_SUSPEND_DAYS = int(os.environ.get("NO_SHOW_SUSPEND_DAYS", "30"))
+
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 
 

@@ -1,5 +1,5 @@
 """Languages: every user-facing string goes through Flask-Babel (English and Russian)."""
-from flask import request
+from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, gettext, lazy_gettext  # noqa: F401  (re-exported)
 from flask_login import current_user
 
@@ -8,9 +8,9 @@ from extensions import babel
 
 def select_locale() -> str:
     """Return the user's own language, else the browser's best match, else English."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
