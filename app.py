@@ -53,6 +53,8 @@ def register_blueprints(app: Flask) -> None:
     import franchise.routes  # noqa: F401
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
+    import ratings.routes  # noqa: F401
+    import workers.api  # noqa: F401
     import workers.routes  # noqa: F401
     from clients import bp as clients_bp
     from core import api_bp as core_api_bp
@@ -62,10 +64,11 @@ def register_blueprints(app: Flask) -> None:
     from franchise import bp as franchise_bp
     from leads import bp as leads_bp
     from orders import bp as orders_bp
+    from ratings import bp as ratings_bp
     from workers import api_bp as workers_api_bp
     from workers import bp as workers_bp
 
-    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, leads_bp):
+    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp):
         app.register_blueprint(bp)
     for bp in (core_api_bp, franchise_api_bp, workers_api_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge

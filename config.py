@@ -54,6 +54,7 @@ class Config:
     LANGUAGES = ("en", "ru")
     DEFAULT_PHONE_REGION = "RU"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
 
     API_TITLE = "Artel API"
     API_VERSION = "v1"

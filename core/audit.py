@@ -7,12 +7,13 @@ written in the same flush, hence the same transaction, as the change they descri
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from core.models import AuditEntry
 from core.timeutil import utcnow
+from extensions import db
 
 
 class AuditLogImmutable(PermissionError):
@@ -25,9 +26,16 @@ def set_actor(user=None, label: str | None = None) -> None:
     g.audit_actor_label = label or (user.email if user is not None else "system")
 
 
-def _actor():
-    from flask import has_app_context
+def record(action: str, table_name: str, row_id: int, changes: dict | None = None, note: str | None = None,
+           franchise_id: int | None = None) -> None:
+    """Log something that is not a row change (an export, an erasure); the caller commits."""
+    actor_id, actor_label = _actor()
+    db.session.add(AuditEntry(actor_id=actor_id, actor_label=actor_label, action=action, table_name=table_name,
+                              row_id=row_id, changes=changes or {}, note=note, franchise_id=franchise_id,
+                              ip=request.remote_addr if has_request_context() else None))
 
+
+def _actor():
     if not has_app_context():
         return None, "system"
     return g.get("audit_actor_id"), g.get("audit_actor_label", "system")

@@ -1,6 +1,8 @@
 """Distances on the globe: plain functions, fast enough for filtered survivors."""
 from math import asin, cos, radians, sin, sqrt
 
+from sqlalchemy import func, literal
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -17,3 +19,13 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     dlat = km / 111.32
     dlon = km / (111.32 * max(cos(radians(lat)), 0.01))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def haversine_sql(lat_column, lon_column, lat: float, lon: float):
+    """Return a SQL expression of the haversine distance in km from (lat, lon) to the columns."""
+    phi1 = func.radians(literal(lat))
+    phi2 = func.radians(lat_column)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlam = (func.radians(lon_column) - func.radians(literal(lon))) / 2
+    a = func.power(func.sin(half_dphi), 2) + func.cos(phi1) * func.cos(phi2) * func.power(func.sin(half_dlam), 2)
+    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(a))

@@ -51,12 +51,30 @@ CONDITION_LABELS = {
     "outdoor": lazy_gettext("outdoor"),
     "hazardous": lazy_gettext("hazardous"),
 }
+EVENT_LABELS = {
+    "came": lazy_gettext("came"),
+    "late": lazy_gettext("late"),
+    "left_early": lazy_gettext("left early"),
+    "no_show": lazy_gettext("no-show"),
+    "withdrew": lazy_gettext("withdrew"),
+    "missed_reconfirmation": lazy_gettext("missed re-confirmation"),
+    "complaint": lazy_gettext("client complaint"),
+    "client_cancelled": lazy_gettext("cancelled by the client"),
+}
+TIER_NAMES = {
+    "gold": lazy_gettext("gold"),
+    "silver": lazy_gettext("silver"),
+    "bronze": lazy_gettext("bronze"),
+    "new": lazy_gettext("new"),
+}
 ACTION_LABELS = {
     "create": lazy_gettext("created"),
     "update": lazy_gettext("changed"),
     "delete": lazy_gettext("deleted"),
     "restore": lazy_gettext("restored"),
     "purge": lazy_gettext("purged"),
+    "export": lazy_gettext("exported"),
+    "erase": lazy_gettext("personal data erased"),
 }
 
 

@@ -46,5 +46,7 @@ def init_app(app) -> None:
         ("status_label", i18n.STATUS_LABELS),
         ("condition_label", i18n.CONDITION_LABELS),
         ("action_label", i18n.ACTION_LABELS),
+        ("event_label", i18n.EVENT_LABELS),
+        ("worker_tier_label", i18n.TIER_NAMES),
     ):
         app.jinja_env.globals[name] = partial(i18n.label, table)

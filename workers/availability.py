@@ -3,7 +3,8 @@
 Stored as seven integer columns so that the candidate search can test "free for the
 whole shift" in SQL with one bitwise AND per weekday the shift touches.
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from core.timeutil import to_zone
 
@@ -73,3 +74,12 @@ def shift_dates(starts_at: datetime, ends_at: datetime, tz_name: str) -> list[da
     """Return the local dates a shift touches (for blackout dates)."""
     start, end = to_zone(starts_at, tz_name), to_zone(ends_at - timedelta(microseconds=1), tz_name)
     return [start.date() + timedelta(days=i) for i in range((end.date() - start.date()).days + 1)]
+
+
+def local_shift(day: date, start: time, end: time, tz_name: str) -> tuple[datetime, datetime]:
+    """Return a shift typed in the region's local time as UTC (start, end); ending at or before
+    the start means it ends the next day."""
+    zone = ZoneInfo(tz_name)
+    starts = datetime.combine(day, start, tzinfo=zone)
+    ends = datetime.combine(day + timedelta(days=1) if end <= start else day, end, tzinfo=zone)
+    return starts.astimezone(timezone.utc), ends.astimezone(timezone.utc)

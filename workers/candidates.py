@@ -32,9 +32,9 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from geographiclib.geodesic import Geodesic
-from sqlalchemy import Float, and_, case, cast, func, literal, select
+from sqlalchemy import Float, and_, case, cast, literal, select
 
-from core.geo import EARTH_RADIUS_KM, bounding_box
+from core.geo import bounding_box, haversine_sql
 from core.timeutil import utcnow
 from extensions import db
 from orders.models import HOLDING_STATES, Offer
@@ -99,15 +99,6 @@ def score(rating: Decimal, reliability: Decimal, distance_km: float, radius_km: 
     )
 
 
-def _haversine_sql(lat: float, lon: float):
-    phi1 = func.radians(literal(lat))
-    phi2 = func.radians(Worker.lat)
-    half_dphi = (func.radians(Worker.lat) - phi1) / 2
-    half_dlam = (func.radians(Worker.lon) - func.radians(literal(lon))) / 2
-    a = func.power(func.sin(half_dphi), 2) + func.cos(phi1) * func.cos(phi2) * func.power(func.sin(half_dlam), 2)
-    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(a))
-
-
 def _fairness_sql(now: datetime):
     last = Worker.last_offer_at
     return case(
@@ -122,7 +113,7 @@ def _fairness_sql(now: datetime):
 def candidate_query(shift: Shift, limit: int, now: datetime):
     """Return the SQL statement behind find_candidates (exposed for EXPLAIN and the bench)."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(shift.lat, shift.lon, shift.radius_km * HAVERSINE_SLACK)
-    distance = _haversine_sql(shift.lat, shift.lon)
+    distance = haversine_sql(Worker.lat, Worker.lon, shift.lat, shift.lon)
     own_radius = cast(Worker.max_travel_km, Float)
     radius = case((own_radius < shift.radius_km, own_radius), else_=literal(float(shift.radius_km)))
     sql_score = (
@@ -191,3 +182,10 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+def candidates_with_workers(shift: Shift, limit: int = 50) -> list[tuple[Candidate, Worker]]:
+    """Return find_candidates with each worker's row, for pages and the API."""
+    found = find_candidates(shift, limit)
+    workers = {w.id: w for w in db.session.scalars(select(Worker).where(Worker.id.in_([c.worker_id for c in found])))}
+    return [(c, workers[c.worker_id]) for c in found if c.worker_id in workers]

@@ -46,6 +46,8 @@ class Skill(TimestampMixin, db.Model):
 
 class Worker(RegionOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
+    # Personal data: the log says it changed, never what it was, so erasure leaves no copy.
+    __audit_hidden__ = ("first_name", "last_name", "phone", "email", "address", "lat", "lon", "photo_path", "notes")
     __table_args__ = (
         # Candidate search reads only this index: partial to the dispatchable pool, with
         # every ranked and filtered column included (PostgreSQL; a plain index elsewhere).
@@ -133,6 +135,7 @@ class Interview(WorkerOwnedMixin, db.Model):
     """A recruiter's meeting with an applicant, required before the first job."""
 
     __audited__ = True
+    __audit_hidden__ = ("notes",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recruiter_id: Mapped[int] = mapped_column(ForeignKey("user.id"))

@@ -1,5 +1,8 @@
 """API schemas of workers: separate input and output classes."""
-from marshmallow import Schema, fields, validate
+from datetime import timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from core.phones import PhoneField
 from workers.skills import codes_for
@@ -17,6 +20,24 @@ class WorkerIn(Schema):
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class CandidateQuery(Schema):
+    region_id = fields.Integer(required=True, strict=False)
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    skills = DelimitedList(fields.String(validate=validate.Length(max=40)), load_default=list)
+    radius_km = fields.Float(load_default=15.0, validate=validate.Range(0.5, 200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+
+    @validates_schema
+    def _ends_after_start(self, data, **kwargs):
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError({"ends_at": ["A shift ends after it starts."]})
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] - data["starts_at"] > timedelta(hours=24):
+            raise ValidationError({"ends_at": ["A shift lasts at most 24 hours."]})
 
 
 class WorkerQuery(Schema):
@@ -41,3 +62,22 @@ class WorkerOut(Schema):
     rating = fields.Decimal(as_string=True)
     reliability = fields.Decimal(as_string=True)
     opted_out = fields.Boolean()
+
+
+class CandidateOut(Schema):
+    worker = fields.Nested(WorkerOut)
+    distance_km = fields.Float()
+    score = fields.Float()
+
+
+class RatingEventOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    occurred_at = fields.DateTime()
+    quality = fields.Integer(allow_none=True)
+    minutes = fields.Integer(allow_none=True)
+    notice_hours = fields.Decimal(as_string=True, allow_none=True)
+    rating_before = fields.Decimal(as_string=True)
+    rating_after = fields.Decimal(as_string=True)
+    reliability_before = fields.Decimal(as_string=True)
+    reliability_after = fields.Decimal(as_string=True)

@@ -32,7 +32,7 @@ def test_worker_search_finds_the_same_person_however_typed(db, network, typed):
     db.session.commit()
     assert workers_service.find_by_phone(typed).id == network.a_worker.id
     found, total = workers_service.search_workers(typed)
-    assert [w.id for w in found] == [network.a_worker.id] and total == 1
+    assert [w.id for w, _distance in found] == [network.a_worker.id] and total == 1
 
 
 @pytest.mark.parametrize("typed", ["8 (912) 345-67-89", "89123456789"])

@@ -4,6 +4,8 @@ Routes are read from the app's URL map, so a new route is walked without touchin
 file; a route with a URL argument this file cannot fill fails the test until it is
 taught which of B's rows that argument names.
 """
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -11,17 +13,29 @@ from clients.models import Client, Site
 from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
-from workers.models import Worker
+from core.timeutil import utcnow
+from ratings import service as ratings_service
+from ratings.models import RatingEvent
+from tests import factories
+from workers.models import Interview, StatusChange, Worker, WorkerBlackout
 
 # Endpoints that act on the caller's own session and no record.
 SESSION_ENDPOINTS = {"core.logout", "core.login", "static"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
+# URL arguments named after something other than their table
+ARG_TABLES = {"blackout": "worker_blackout"}
+
+
 def _b_rows(net, db):
-    """Map each audited table to one of franchise B's rows (B's tokens included)."""
+    """Map each audited table to one of franchise B's rows (B's tokens and worker records included)."""
     service.issue_token(net.b_partner, "b-integration")
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == net.b_partner.id))
+    blackout = factories._save(WorkerBlackout(worker_id=net.b_worker.id, day=date(2026, 12, 2)))
+    interview = factories._save(Interview(worker_id=net.b_worker.id, recruiter_id=net.b_recruiter.id, outcome="approved"))
+    change = factories._save(StatusChange(worker_id=net.b_worker.id, from_status="applicant", to_status="active"))
+    event = ratings_service.record_event(net.b_worker.id, "came", utcnow(), quality=5)
     return {
         "user": net.b_partner.id,
         "api_token": token.id,
@@ -30,6 +44,10 @@ def _b_rows(net, db):
         "worker": net.b_worker.id,
         "client": net.b_client.id,
         "site": net.b_site.id,
+        "worker_blackout": blackout.id,
+        "interview": interview.id,
+        "status_change": change.id,
+        "rating_event": event.id,
     }
 
 
@@ -45,6 +63,10 @@ def _snapshot(db, net):
         (Client, Client.franchise_id == net.b.id),
         (Site, Site.franchise_id == net.b.id),
         (ApiToken, ApiToken.user_id == net.b_partner.id),
+        (WorkerBlackout, WorkerBlackout.worker_id == net.b_worker.id),
+        (Interview, Interview.worker_id == net.b_worker.id),
+        (StatusChange, StatusChange.worker_id == net.b_worker.id),
+        (RatingEvent, RatingEvent.worker_id == net.b_worker.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
             rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
@@ -69,6 +91,7 @@ def _urls(rule, b_rows, net):
     url = rule.rule
     for arg in args:
         table = arg.removesuffix("_id")
+        table = ARG_TABLES.get(table, table)
         assert table in b_rows, f"{rule.endpoint}: teach the walk which of B's rows <{arg}> names"
         url = url.replace(f"<int:{arg}>", str(b_rows[table])).replace(f"<{arg}>", str(b_rows[table]))
     yield url, True

@@ -1,0 +1,159 @@
+"""Workers in and out as CSV: an import checked row by row and saved whole or not at all; an export."""
+import csv
+import io
+from dataclasses import dataclass, field
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+
+from core import audit
+from core.i18n import lazy_gettext as _l
+from core.phones import PhoneField
+from extensions import db
+from franchise.models import Region
+from workers import skills
+from workers.models import Worker
+
+REQUIRED = ("first_name", "last_name", "phone", "region")
+COLUMNS = REQUIRED + ("skills", "language", "email", "address", "lat", "lon", "max_travel_km", "notes")
+MAX_ROWS = 20_000
+
+
+class _Row(Schema):
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    phone = PhoneField(required=True)
+    region = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    skills = fields.String(load_default="", validate=validate.Length(max=400))
+    language = fields.String(load_default="ru", validate=validate.OneOf(["ru", "en"]))
+    email = fields.Email(load_default=None, allow_none=True)
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    max_travel_km = fields.Decimal(load_default=None, allow_none=True, places=2, validate=validate.Range(1, 300))
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    merged: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, message)
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _phone_in_pool(phones: set[str]) -> set[str]:
+    """Return which phones any worker of any region already has.
+
+    Deliberately reads the table, not the tenant-scoped model: the pool is shared, and a
+    phone held in another region must be reported rather than fail the whole commit.
+    """
+    table = Worker.__table__
+    found = set()
+    chunk = list(phones)
+    for i in range(0, len(chunk), 1000):
+        found |= set(db.session.execute(select(table.c.phone).where(table.c.phone.in_(chunk[i:i + 1000]))).scalars())
+    return found
+
+
+def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
+    """Import workers from CSV bytes; save all rows and commit only if every row is valid.
+
+    A phone already in the pool is an error with on_duplicate="report"; with "merge" the
+    visible worker's card takes the row's non-empty values (skills are added).
+    """
+    report = ImportReport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append((0, "", _l("The file is not UTF-8 text.")))
+        return report
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append((1, ",".join(missing), _l("Missing columns: %(columns)s.", columns=", ".join(missing))))
+        return report
+    regions = {r.code.upper(): r.id for r in db.session.scalars(select(Region))}
+    rows, seen = [], {}
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            report.errors.append((line, "", _l("At most %(n)s rows per file.", n=MAX_ROWS)))
+            break
+        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if k in COLUMNS}
+        values = {k: v for k, v in values.items() if v not in ("", None) or k in REQUIRED}
+        try:
+            row = _Row().load(values)
+        except ValidationError as exc:
+            for column, messages in exc.messages.items():
+                report.errors.append((line, column, " ".join(map(str, messages))))
+            continue
+        row["region_id"] = regions.get(row.pop("region").upper())
+        if row["region_id"] is None:
+            report.errors.append((line, "region", _l("Unknown region code, or a region you do not work in.")))
+            continue
+        try:
+            row["skill_mask"] = skills.mask_for([s.strip() for s in row.pop("skills").split(";") if s.strip()])
+        except skills.SkillError as exc:
+            report.errors.append((line, "skills", str(exc)))
+            continue
+        if (row["lat"] is None) != (row["lon"] is None):
+            report.errors.append((line, "lat", _l("Give both latitude and longitude, or neither.")))
+            continue
+        if row["phone"] in seen:
+            report.errors.append((line, "phone", _l("The same phone as line %(line)s.", line=seen[row["phone"]])))
+            continue
+        seen[row["phone"]] = line
+        rows.append((line, row))
+    if not report.errors:
+        _apply(rows, on_duplicate, report)
+    if report.errors:
+        db.session.rollback()
+        report.created = report.merged = 0
+    else:
+        db.session.commit()
+    return report
+
+
+def _apply(rows, on_duplicate: str, report: ImportReport) -> None:
+    taken = _phone_in_pool({row["phone"] for _line, row in rows})
+    visible = {w.phone: w for w in db.session.scalars(select(Worker).where(Worker.phone.in_(taken)))} if taken else {}
+    for line, row in rows:
+        if row["phone"] not in taken:
+            if row["lat"] is None:
+                report.warnings.append((line, "address", _l("No coordinates: look the address up from the card before dispatching.")))
+            db.session.add(Worker(status="applicant", **{k: v for k, v in row.items() if v is not None}))
+            report.created += 1
+        elif on_duplicate == "merge" and row["phone"] in visible:
+            worker = visible[row["phone"]]
+            for key, value in row.items():
+                if key == "skill_mask":
+                    worker.skill_mask |= value
+                elif value is not None and key != "phone":
+                    setattr(worker, key, value)
+            report.merged += 1
+        else:
+            report.errors.append((line, "phone", _l("A worker with this phone is already in the pool.")))
+
+
+def export_workers(by) -> str:
+    """Return the visible pool as CSV (head office only), recording the export in the audit log."""
+    if by.role != "admin":
+        raise PermissionError("Only an administrator can export the pool.")
+    regions = {r.id: r.code for r in db.session.scalars(select(Region))}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS + ("status", "rating", "reliability"))
+    count = 0
+    for w in db.session.scalars(select(Worker).order_by(Worker.id).execution_options(yield_per=2000)):
+        writer.writerow([w.first_name, w.last_name, w.phone, regions.get(w.region_id, ""), ";".join(skills.codes_for(w.skill_mask)),
+                         w.language, w.email or "", w.address or "", w.lat if w.lat is not None else "",
+                         w.lon if w.lon is not None else "", w.max_travel_km, (w.notes or "").replace("\n", " "),
+                         w.status, w.rating, w.reliability])
+        count += 1
+    audit.record("export", "worker", 0, {"rows": count}, note="worker pool exported as CSV")
+    db.session.commit()
+    return out.getvalue()
