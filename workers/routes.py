@@ -11,7 +11,7 @@ from ratings import service as ratings_service
 from workers import bp, imports, photos, privacy, service, skills
 from workers.availability import DAYS, format_ranges, local_shift
 from workers.candidates import Shift, candidates_with_workers
-from workers.forms import (DAY_LABELS, BlackoutForm, CandidateForm, ImportForm, InterviewForm, PhotoForm,
+from workers.forms import (DAY_LABELS, BlackoutForm, CandidateForm, ImportForm, InterviewForm, PhotoForm, SkillForm,
                            PoolFilterForm, RatingEventForm, StatusForm, WorkerForm)
 from workers.models import TRANSITIONS, WORKER_STATUSES
 
@@ -237,3 +237,19 @@ def candidates():
             error = str(exc)
     status = 400 if request.args and (form.errors or error) else 200
     return render_template("workers/candidates.html", form=form, results=results, error=error), status
+
+
+@bp.route("/skills", methods=["GET", "POST"])
+@role_required("admin")
+def skill_list():
+    form = SkillForm()
+    if form.validate_on_submit():
+        try:
+            skills.add_skill(form.code.data, form.name_en.data, form.name_ru.data)
+        except skills.SkillError as exc:
+            form.code.errors.append(str(exc))
+        else:
+            flash(_("Skill added."), "info")
+            return redirect(url_for("workers.skill_list"))
+    return render_template("workers/skills.html", form=form, skills=skills.list_skills(include_inactive=True)), (
+        400 if request.method == "POST" else 200)

@@ -1,0 +1,49 @@
+"""In a real browser: a recruiter activates an applicant; a dispatcher filters the pool by distance."""
+import pytest
+
+from core import geocoding
+from tests import factories
+from tests.browser.test_login_browser import _log_in
+from tests.fakes.nominatim import FakeNominatim
+
+WAREHOUSE = (55.7000, 37.5000, "Складская улица, 1, Москва")
+
+
+def test_recruiter_interviews_and_activates_an_applicant(live_server, page, network):
+    applicant = factories.worker(network.moscow, status="applicant", first_name="Степан", last_name="Новиков")
+    _log_in(page, live_server, network.a_recruiter.email)
+    page.goto(f"{live_server}/workers/?status=applicant")
+    page.click("text=Степан Новиков")
+    assert page.get_by_test_id("status").inner_text() == "applicant"
+    interview = page.get_by_test_id("interview")
+    interview.locator("select[name=outcome]").select_option("approved")
+    interview.locator("textarea[name=notes]").fill("Работал грузчиком 2 года")
+    interview.locator("button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/workers/{applicant.id}")
+    assert page.get_by_test_id("status").inner_text() == "active"
+    assert "Interview recorded." in page.content() and "Работал грузчиком 2 года" in page.content()
+
+
+@pytest.fixture
+def nominatim(app, monkeypatch):
+    with FakeNominatim({"Складская, 1": WAREHOUSE}) as fake:
+        monkeypatch.setitem(app.config, "GEOCODER_URL", fake.url)
+        geocoding._limited.clear()
+        yield fake
+    geocoding._limited.clear()
+
+
+def test_dispatcher_filters_the_pool_by_distance_from_an_address(live_server, page, network, nominatim):
+    near = factories.worker(network.moscow, first_name="Близкий", last_name="Сосед", lat=WAREHOUSE[0] + 2 / 111.2, lon=WAREHOUSE[1])
+    far = factories.worker(network.moscow, first_name="Дальний", last_name="Путник", lat=WAREHOUSE[0] + 30 / 111.2, lon=WAREHOUSE[1])
+    _log_in(page, live_server, network.a_dispatcher.email)
+    page.goto(f"{live_server}/workers/")
+    assert near.full_name in page.content() and far.full_name in page.content()
+    page.fill("input[name=near]", "Складская, 1")
+    page.fill("input[name=within_km]", "5")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_url("**/workers/?*near=*")
+    table = page.get_by_test_id("workers").inner_text()
+    assert near.full_name in table and far.full_name not in table
+    assert "2.0 km" in table
+    assert nominatim.requests == ["Складская, 1"]
