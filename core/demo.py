@@ -39,8 +39,9 @@ CITIES = (
     ("VVO", "Владивосток", "Asia/Vladivostok", (43.1155, 131.8855), 25, 0.06),
     ("SMR", "Самара", "Europe/Samara", (53.1959, 50.1002), 30, 0.06),
 )
-FIRST = ("Иван", "Алексей", "Сергей", "Дмитрий", "Андрей", "Николай", "Михаил", "Павел", "Олег", "Виктор",
-         "Артём", "Руслан", "Тимур", "Азамат", "Егор", "Анна", "Ольга", "Марина", "Елена", "Светлана")
+MEN = ("Иван", "Алексей", "Сергей", "Дмитрий", "Андрей", "Николай", "Михаил", "Павел", "Олег", "Виктор",
+       "Артём", "Руслан", "Тимур", "Азамат", "Егор")
+WOMEN = ("Анна", "Ольга", "Марина", "Елена", "Светлана")
 LAST = ("Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
         "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
         "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев")
@@ -173,6 +174,14 @@ def _phones(rng, count):
             yield number
 
 
+def _name(rng) -> dict:
+    """A first and last name that agree in gender (Смирнов, Смирнова)."""
+    last = rng.choice(LAST)
+    if rng.random() < 0.15:
+        return {"first_name": rng.choice(WOMEN), "last_name": last + "а"}
+    return {"first_name": rng.choice(MEN), "last_name": last}
+
+
 def _workers(rng, regions, count, echo) -> None:
     shares = [share for *_rest, share in CITIES]
     bits = [1 << i for i in range(len(DEFAULT_SKILLS))]
@@ -186,7 +195,7 @@ def _workers(rng, regions, count, echo) -> None:
         status = rng.choices(("active", "applicant", "suspended", "banned"), (86, 9, 4, 1))[0]
         day = limited if rng.random() < 0.2 else ALL_HOURS
         batch.append({
-            "region_id": region.id, "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
+            "region_id": region.id, **_name(rng),
             "phone": next(phones), "status": status, "language": "en" if rng.random() < 0.05 else "ru",
             "skill_mask": skills, "address": f"{region.name}, {rng.choice(STREETS)}, {rng.randint(1, 200)}",
             "lat": lat, "lon": lon, "max_travel_km": Decimal(rng.choice((10, 15, 20, 25, 30, 40))),

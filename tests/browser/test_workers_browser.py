@@ -1,4 +1,6 @@
 """In a real browser: a recruiter activates an applicant; a dispatcher filters the pool by distance."""
+import re
+
 import pytest
 
 from core import geocoding
@@ -47,3 +49,19 @@ def test_dispatcher_filters_the_pool_by_distance_from_an_address(live_server, pa
     assert near.full_name in table and far.full_name not in table
     assert "2.0 km" in table
     assert nominatim.requests == ["Складская, 1"]
+
+
+def test_a_map_click_fills_in_the_coordinates_without_tiles(live_server, page, network):
+    _log_in(page, live_server, network.a_recruiter.email)
+    page.goto(f"{live_server}/workers/new")
+    picker = page.get_by_test_id("pick-map")
+    picker.click(position={"x": 120, "y": 100})
+    lat, lon = float(page.input_value("#lat")), float(page.input_value("#lon"))
+    assert 54 < lat < 57 and 36 < lon < 39  # around the default centre, Moscow
+    page.fill("input[name=first_name]", "Карта")
+    page.fill("input[name=last_name]", "Кликова")
+    page.fill("input[name=phone]", "8 926 700 00 01")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/workers/\d+$"))
+    assert page.get_by_test_id("map").is_visible()
+    assert f"{lat:.5f}" in page.content()
