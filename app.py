@@ -24,6 +24,7 @@ def register_models() -> None:
     """Import every domain's models, so that cross-domain foreign keys always resolve."""
     import clients.models  # noqa: F401
     import core.models  # noqa: F401
+    import dispatch.models  # noqa: F401
     import franchise.models  # noqa: F401
     import orders.models  # noqa: F401
     import ratings.models  # noqa: F401

@@ -19,6 +19,7 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[Optional[str]] = mapped_column(String(6), unique=True)  # what workers quote: "YES 4821"
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
@@ -32,10 +33,18 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     urgent: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[Optional[str]] = mapped_column(Text)
+    # Overbooking: a fixed factor, or NULL for "auto" (reliabilities reach target_probability).
+    overbooking_factor: Mapped[Optional[Decimal]] = mapped_column(Numeric(4, 2))
+    target_probability: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal("0.950"))
+    max_factor: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("2.00"))
+    booking_target: Mapped[int] = mapped_column(default=0)  # M: places to book for N needed
+    foreman_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
 
     region = relationship("Region")
     client = relationship("Client")
     site = relationship("Site")
+    foreman = relationship("User", foreign_keys=[foreman_id])
 
 
 class Offer(FranchiseOwnedMixin, TimestampMixin, db.Model):
@@ -57,6 +66,32 @@ class Offer(FranchiseOwnedMixin, TimestampMixin, db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     offered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    wave: Mapped[int] = mapped_column(default=1)
+    booked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     order = relationship("Order")
     worker = relationship("Worker")
+
+
+class RateCard(TimestampMixin, db.Model):
+    """Worker pay and client bill per hour for a region, a work type, conditions and headcount."""
+
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("region_id", "work_type", "conditions", "min_headcount", name="uq_rate_card_tier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    work_type: Mapped[str] = mapped_column(String(40))
+    conditions: Mapped[str] = mapped_column(String(20))
+    min_headcount: Mapped[int] = mapped_column(default=1)  # the tier applies from this many workers
+    pay_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    bill_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.region_id.in_(scope.region_ids)
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.region_id in scope.region_ids

@@ -1,0 +1,52 @@
+"""Messages in and out, and the outbox of jobs promised inside a transaction."""
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import TimestampMixin
+from core.timeutil import utcnow
+from extensions import db
+
+FINAL_STATUSES = ("delivered", "undelivered", "failed", "received")
+
+
+class Message(TimestampMixin, db.Model):
+    """One SMS in or out, with its Twilio SID and delivery status."""
+
+    __table_args__ = (Index("ix_message_worker_created", "worker_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    phone: Mapped[str] = mapped_column(String(32))  # the worker's side, E.164 when known
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error_code: Mapped[Optional[int]]
+    worker_id: Mapped[Optional[int]] = mapped_column(ForeignKey("worker.id"))
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    answer: Mapped[Optional[str]] = mapped_column(Text)  # for replies: what we answered, replayed on retries
+
+    worker = relationship("Worker")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.region_id.in_(scope.region_ids)
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.region_id in scope.region_ids
+
+
+class Outbox(db.Model):
+    """A job promised in the same transaction as the change that needs it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(120))  # dotted path of the job function
+    args: Mapped[list] = mapped_column(JSON, default=list)
+    queue: Mapped[str] = mapped_column(String(20), default="default")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    enqueued_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(String(300))
