@@ -2,3 +2,4 @@
 from flask import Blueprint
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
+sms_bp = Blueprint("sms", __name__, url_prefix="/sms")  # Twilio webhooks, signed, never cookies

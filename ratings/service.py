@@ -54,7 +54,7 @@ def record_event(worker_id: int, kind: str, occurred_at: datetime, *, quality: i
     worker are applied one after the other and none is lost.
     """
     _validate(kind, quality, minutes, notice_hours)
-    worker = db.session.scalar(select(Worker).where(Worker.id == worker_id).with_for_update())
+    worker = db.session.scalar(select(Worker).where(Worker.id == worker_id).with_for_update(key_share=True))
     if worker is None:
         raise RatingError(_l("No such worker."))
     event = RatingEvent(

@@ -1,6 +1,7 @@
 """Fixtures: the app on real PostgreSQL and Redis, a clean database for every test."""
 import contextvars
 import os
+import threading
 
 import psycopg
 import pytest
@@ -8,6 +9,7 @@ import redis
 from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from app import create_app
 from config import TestConfig
@@ -87,6 +89,17 @@ def client(app, db):
 def network(db):
     """Two franchises in two regions, each with staff, a client, a site and workers."""
     return factories.two_franchise_network()
+
+
+@pytest.fixture
+def live_server(app, db):
+    """The app served over real HTTP by a threaded server on 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 class Auth:

@@ -78,3 +78,26 @@ def two_franchise_network() -> SimpleNamespace:
         setattr(net, f"{side}_worker", worker(reg, first_name=f"Worker{side.upper()}", last_name=f"Of{fr.name.split()[0]}"))
     net.callcentre = user("callcentre", email="callcentre@test.artel")
     return net
+
+
+def order(site, needed=10, target=15, code=None, starts_at=None, hours=8, status="dispatching", **kw) -> "Order":
+    from datetime import datetime, timedelta, timezone
+
+    from orders.models import Order
+
+    n = next(_seq)
+    starts_at = starts_at or datetime(2026, 12, 2, 6, tzinfo=timezone.utc)
+    client = site.client
+    values = dict(franchise_id=site.franchise_id, region_id=client.franchise.region_id, client_id=client.id,
+                  site_id=site.id, work_type="loading", workers_needed=needed, booking_target=target,
+                  starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), pay_rate=Decimal("100.00"),
+                  bill_rate=Decimal("220.00"), status=status, code=code or f"{4000 + n}")
+    return _save(Order(**{**values, **kw}))
+
+
+def offer(order, worker, state="offered", **kw) -> "Offer":
+    from orders.models import Offer
+
+    values = dict(order_id=order.id, worker_id=worker.id, franchise_id=order.franchise_id, state=state,
+                  starts_at=order.starts_at, ends_at=order.ends_at)
+    return _save(Offer(**{**values, **kw}))

@@ -1,0 +1,105 @@
+"""An SMS from a worker: stored once per MessageSid, understood, acted on, answered once."""
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.phones import try_normalize_phone
+from core.timeutil import utcnow
+from dispatch import booking
+from dispatch.models import Message
+from dispatch.replies import parse
+from extensions import db
+from orders.models import HOLDING_STATES, Offer, Order
+from workers.models import Worker
+
+OPEN_OFFER_STATES = ("offered", "waitlisted", "declined")
+
+
+def _answer_for(worker: Worker | None, key: str, **values) -> str:
+    """Return the answer text in the worker's language."""
+    with force_locale(worker.language if worker else "ru"):
+        texts = {
+            "booked": gettext("You are booked for order %(code)s. We will remind you the day before."),
+            "waitlisted": gettext("Order %(code)s is full: you are #%(position)s on the waitlist."),
+            "already_booked": gettext("You are already booked for order %(code)s."),
+            "already_waitlisted": gettext("You are already #%(position)s on the waitlist for order %(code)s."),
+            "clash": gettext("You already have a shift at that time, so order %(code)s cannot be booked."),
+            "closed": gettext("Order %(code)s is no longer taking workers."),
+            "no_offer": gettext("You have no open offer. We will write when there is work."),
+            "which": gettext("You have several offers: reply YES or NO with the order code, e.g. YES %(code)s."),
+            "declined": gettext("Noted: you decline order %(code)s."),
+            "dropped": gettext("You have withdrawn from order %(code)s."),
+            "not_booked": gettext("You are not booked for that order."),
+            "started": gettext("You will get job offers again. Reply STOP to stop them."),
+            "help": gettext("Artel jobs: reply YES to take an offer, NO to decline, DROP with the code to withdraw, STOP to stop messages."),
+            "hint": gettext("We did not understand. Reply YES, NO, DROP with the order code, or HELP. A dispatcher will read your message."),
+            "unknown": gettext("This number is not in our pool. Call the office to sign up."),
+        }
+        return texts[key] % values if values else texts[key]
+
+
+def _open_offers(worker: Worker, states) -> list[Offer]:
+    return list(db.session.scalars(select(Offer).join(Order, Offer.order_id == Order.id).where(
+        Offer.worker_id == worker.id, Offer.state.in_(states), Order.status.in_(booking.OPEN_STATUSES))))
+
+
+def _order_for(worker: Worker, code: str | None, states) -> tuple[Order | None, str | None]:
+    """Return the order the reply is about, or an answer key explaining why there is none."""
+    if code:
+        order = db.session.scalar(select(Order).where(Order.code == code))
+        return (order, None) if order else (None, "no_offer")
+    offers = _open_offers(worker, states)
+    if not offers:
+        return None, "no_offer"
+    if len(offers) > 1:
+        return None, "which"
+    return db.session.get(Order, offers[0].order_id), None
+
+
+def handle_inbound(sid: str, from_number: str, body: str) -> str:
+    """Store, act on and answer one inbound SMS; a repeated sid gets the first answer again."""
+    stored = db.session.scalar(select(Message).where(Message.sid == sid))
+    if stored is not None:
+        return stored.answer or ""
+    phone = try_normalize_phone(from_number) or from_number
+    worker = db.session.scalar(select(Worker).where(Worker.phone == phone))
+    message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
+                      worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None)
+    db.session.add(message)
+    try:
+        db.session.flush()  # a concurrent delivery of the same sid waits here, then fails
+    except IntegrityError:
+        db.session.rollback()
+        stored = db.session.scalar(select(Message).where(Message.sid == sid))
+        return stored.answer or ""
+    message.answer = _act(worker, message, body)
+    db.session.commit()
+    return message.answer
+
+
+def _act(worker: Worker | None, message: Message, body: str) -> str:
+    reply = parse(body)
+    if worker is None:
+        return _answer_for(None, "unknown")
+    if reply.kind == "stop":
+        worker.opted_out, worker.opted_out_at = True, utcnow()
+        return ""  # Twilio answers opt-outs itself
+    if reply.kind == "start":
+        worker.opted_out, worker.opted_out_at = False, None
+        return _answer_for(worker, "started")
+    if reply.kind == "help":
+        return _answer_for(worker, "help")
+    if reply.kind == "text":
+        return _answer_for(worker, "hint")  # stays in the dispatcher's inbox: a message with no order action
+    states = HOLDING_STATES if reply.kind == "drop" else OPEN_OFFER_STATES
+    order, problem = _order_for(worker, reply.code, states)
+    if problem:
+        example = _open_offers(worker, states)
+        code = db.session.get(Order, example[0].order_id).code if example else ""
+        return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
+    act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]
+    outcome = act(worker.id, order.id)
+    message.order_id = order.id
+    if outcome.kind in ("no_offer", "not_booked"):
+        return _answer_for(worker, outcome.kind)
+    return _answer_for(worker, outcome.kind, code=order.code, position=outcome.position or 0)

@@ -1,0 +1,17 @@
+"""Twilio webhooks: worker replies (answered with TwiML) and delivery callbacks."""
+from flask import Response, abort, request
+
+from dispatch import gateway, inbound, sms_bp
+from extensions import limiter
+
+
+@sms_bp.post("/inbound")
+@limiter.exempt
+def sms_inbound():
+    if not gateway.signature_is_valid():
+        abort(403, "The request is not signed by Twilio.")
+    sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
+    if not sid or not sender or len(sid) > 64:
+        abort(400, "MessageSid and From are required.")
+    answer = inbound.handle_inbound(sid, sender, request.form.get("Body", ""))
+    return Response(gateway.twiml(answer), mimetype="application/xml")
