@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from franchise import api_bp as franchise_api_bp
     from franchise import bp as franchise_bp
     from leads import bp as leads_bp
+    from orders import api_bp as orders_api_bp
     from orders import bp as orders_bp
     from ratings import bp as ratings_bp
     from workers import api_bp as workers_api_bp
@@ -74,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, sms_bp):
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
-    for bp in (core_api_bp, franchise_api_bp, workers_api_bp):
+    for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge
         api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))
 

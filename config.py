@@ -72,6 +72,12 @@ class Config:
     NO_SHOW_SUSPEND_COUNT = int(os.environ.get("NO_SHOW_SUSPEND_COUNT", "3"))
     NO_SHOW_SUSPEND_DAYS = int(os.environ.get("NO_SHOW_SUSPEND_DAYS", "30"))
 
+    # Dispatch: waves of offers, a multiple of the places left, every few minutes.
+    DISPATCH_WAVE_MULTIPLE = int(os.environ.get("DISPATCH_WAVE_MULTIPLE", "2"))
+    DISPATCH_WAVE_MINUTES = int(os.environ.get("DISPATCH_WAVE_MINUTES", "15"))
+    DISPATCH_RADIUS_KM = float(os.environ.get("DISPATCH_RADIUS_KM", "25"))
+    DISPATCH_MAX_CANDIDATES = 500
+
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 
 

@@ -168,3 +168,16 @@ class GeocodeCache(db.Model):
     lon: Mapped[float]
     display_name: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Outbox(db.Model):
+    """A job promised in the same transaction as the change that needs it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(120))  # dotted path of the job function
+    args: Mapped[list] = mapped_column(JSON, default=list)
+    queue: Mapped[str] = mapped_column(String(20), default="default")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    enqueued_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(String(300))

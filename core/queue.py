@@ -20,6 +20,8 @@ from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 QUEUES = ("dispatch", "sms", "default")  # by workload, in priority order
+TICK_SECONDS = 1.0
+_periodic: list = []  # callables run about every second beside the worker (the outbox relay)
 log = logging.getLogger(__name__)
 _fake_server = fakeredis.FakeServer()  # one per process, shared by every embedded connection
 
@@ -80,6 +82,21 @@ def enqueue_at(when: datetime, func, *args, queue: str = "default", **kwargs):
     return job
 
 
+def every_tick(func):
+    """Run func (no arguments, inside the app) about once a second beside the job worker."""
+    _periodic.append(func)
+    return func
+
+
+def _run_periodic(app: Flask) -> None:
+    for func in _periodic:
+        try:
+            with app.app_context():
+                func()
+        except Exception:  # the next tick tries again
+            log.exception("periodic task %s failed", getattr(func, "__name__", func))
+
+
 def ping() -> tuple[bool, str]:
     """Return whether the queue's Redis answers, and a short detail; never raises."""
     state = _state()
@@ -92,8 +109,8 @@ def ping() -> tuple[bool, str]:
         return False, f"{type(exc).__name__}: {exc}"[:200]
 
 
-class AppWorker(Worker):
-    """An RQ worker whose jobs run inside the Artel app (for `rq worker --worker-class`)."""
+class _InsideTheApp:
+    """Run each job inside the Artel app, and the periodic tasks beside the worker loop."""
 
     app: Flask | None = None
 
@@ -113,8 +130,26 @@ class AppWorker(Worker):
         with self._app().app_context():
             return super().perform_job(job, queue, execution)
 
+    def work(self, *args, **kwargs):
+        app = self._app()
+        stop = threading.Event()
 
-class AppSimpleWorker(AppWorker, SimpleWorker):
+        def tick():
+            while not stop.wait(TICK_SECONDS):
+                _run_periodic(app)
+
+        threading.Thread(target=tick, name="artel-periodic", daemon=True).start()
+        try:
+            return super().work(*args, **kwargs)
+        finally:
+            stop.set()
+
+
+class AppWorker(_InsideTheApp, Worker):
+    """An RQ worker whose jobs run inside the Artel app (for `rq worker --worker-class`)."""
+
+
+class AppSimpleWorker(_InsideTheApp, SimpleWorker):
     """The same without forking: jobs run in the worker's own process."""
 
 
@@ -143,11 +178,12 @@ def start_embedded_worker(app: Flask | None = None) -> bool:
 
 
 def _schedule(state: _State) -> None:
-    """Move due scheduled jobs into their queues, about once a second."""
+    """Move due scheduled jobs into their queues and run the periodic tasks, about once a second."""
     scheduler = RQScheduler(list(QUEUES), connection=state.conn)
-    while not state.stop.wait(1.0):
+    while not state.stop.wait(TICK_SECONDS):
         try:
             scheduler.acquire_locks()
             scheduler.enqueue_scheduled_jobs()
         except Exception:  # keep scheduling; the next tick retries
             log.exception("embedded scheduler tick failed")
+        _run_periodic(state.app)

@@ -1,12 +1,10 @@
-"""Messages in and out, and the outbox of jobs promised inside a transaction."""
-from datetime import datetime
+"""Messages in and out."""
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import TimestampMixin
-from core.timeutil import utcnow
 from extensions import db
 
 FINAL_STATUSES = ("delivered", "undelivered", "failed", "received")
@@ -37,16 +35,3 @@ class Message(TimestampMixin, db.Model):
 
     def __tenant_allows__(self, scope) -> bool:
         return self.region_id in scope.region_ids
-
-
-class Outbox(db.Model):
-    """A job promised in the same transaction as the change that needs it."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(120))  # dotted path of the job function
-    args: Mapped[list] = mapped_column(JSON, default=list)
-    queue: Mapped[str] = mapped_column(String(20), default="default")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    enqueued_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(String(300))

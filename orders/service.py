@@ -1,8 +1,29 @@
-"""Orders and the sites a foreman works at."""
+"""Orders: rates from the rate card, the overbooking target, a code workers quote, and dispatch."""
+import random
+from datetime import timedelta
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from clients.models import Client, Site
+from core import outbox
+from core.i18n import lazy_gettext as _l
+from core.timeutil import utcnow
+from dispatch.overbooking import fixed_target, prob_at_least
 from extensions import db
+from orders.models import HOLDING_STATES, Offer, Order, RateCard
+from workers import skills
+from workers.models import Worker
+
+MAX_WORKERS = 500
+
+
+class OrderError(ValueError):
+    """An order could not be saved; .field names the input at fault."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def sites_for_foreman() -> list[tuple[Site, Client]]:
@@ -10,3 +31,106 @@ def sites_for_foreman() -> list[tuple[Site, Client]]:
     return list(
         db.session.execute(select(Site, Client).join(Client, Site.client_id == Client.id).order_by(Client.name, Site.name))
     )
+
+
+def rate_for(region_id: int, work_type: str, conditions: str, headcount: int) -> RateCard | None:
+    """Return the rate card tier for this many workers (the largest tier not above it)."""
+    return db.session.scalar(select(RateCard).where(
+        RateCard.region_id == region_id, RateCard.work_type == work_type, RateCard.conditions == conditions,
+        RateCard.min_headcount <= headcount).order_by(RateCard.min_headcount.desc()).limit(1))
+
+
+def _new_code() -> str:
+    """Return a 4-digit code no other order has (5 digits once those run short)."""
+    for digits in (4, 4, 4, 5, 5, 6):
+        code = str(random.randrange(10 ** (digits - 1), 10 ** digits))
+        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
+            return code
+    raise OrderError(_l("No free order code; try again."))
+
+
+def create_order(data: dict, by=None) -> Order:
+    """Create an order with frozen rates and, unless a draft, promise its dispatch; commit.
+
+    data: client_id, site_id, work_type, workers_needed, starts_at, ends_at (aware),
+    skills (codes), overbooking ("auto" or a factor), urgent, notes, optional
+    pay_rate/bill_rate overriding the rate card, dispatch (bool, default true).
+    """
+    client = db.session.get(Client, data["client_id"])
+    if client is None:
+        raise OrderError(_l("No such client."), "client_id")
+    site = db.session.get(Site, data["site_id"])
+    if site is None or site.client_id != client.id:
+        raise OrderError(_l("No such site for this client."), "site_id")
+    if site.lat is None or site.lon is None:
+        raise OrderError(_l("The site has no coordinates: set them before ordering."), "site_id")
+    needed = data["workers_needed"]
+    if not 1 <= needed <= MAX_WORKERS:
+        raise OrderError(_l("Between 1 and %(n)s workers.", n=MAX_WORKERS), "workers_needed")
+    starts_at, ends_at = data["starts_at"], data["ends_at"]
+    if ends_at <= starts_at or ends_at - starts_at > timedelta(hours=24):
+        raise OrderError(_l("A shift ends after it starts and lasts at most 24 hours."), "ends_at")
+    if starts_at < utcnow() - timedelta(minutes=5):
+        raise OrderError(_l("The shift has already started."), "starts_at")
+    try:
+        skill_mask = skills.mask_for(data.get("skills") or ())
+    except skills.SkillError as exc:
+        raise OrderError(str(exc), "skills") from exc
+    region_id = client.franchise.region_id
+    pay, bill = data.get("pay_rate"), data.get("bill_rate")
+    if pay is None or bill is None:
+        card = rate_for(region_id, data["work_type"], site.conditions, needed)
+        if card is None:
+            raise OrderError(_l("No rate card for this work type and conditions: give the rates."), "pay_rate")
+        pay, bill = pay if pay is not None else card.pay_rate, bill if bill is not None else card.bill_rate
+    factor = data.get("overbooking", "1.5")
+    if factor != "auto":
+        try:
+            factor = Decimal(str(factor))
+        except ArithmeticError as exc:
+            raise OrderError(_l("Overbooking is 'auto' or a factor from 1 to 3."), "overbooking") from exc
+        if not Decimal("1") <= factor <= Decimal("3"):
+            raise OrderError(_l("Overbooking is 'auto' or a factor from 1 to 3."), "overbooking")
+    order = Order(
+        franchise_id=client.franchise_id, region_id=region_id, client_id=client.id, site_id=site.id,
+        work_type=data["work_type"], skill_mask=skill_mask, workers_needed=needed, starts_at=starts_at,
+        ends_at=ends_at, pay_rate=Decimal(pay), bill_rate=Decimal(bill), urgent=bool(data.get("urgent")),
+        notes=data.get("notes") or None, code=_new_code(), created_by_id=getattr(by, "id", None),
+        overbooking_factor=None if factor == "auto" else factor,
+        booking_target=needed if factor == "auto" else fixed_target(needed, float(factor)),
+        status="dispatching" if data.get("dispatch", True) else "draft",
+    )
+    db.session.add(order)
+    db.session.flush()
+    if order.status == "dispatching":
+        outbox.promise("dispatch.jobs.plan_order", order.id, queue_name="dispatch")
+    db.session.commit()
+    outbox.relay_quietly()
+    return order
+
+
+def list_orders(status: str | None = None, limit: int = 100) -> list[Order]:
+    stmt = select(Order).order_by(Order.starts_at.desc(), Order.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    return list(db.session.scalars(stmt))
+
+
+def get_order(order_id: int) -> Order | None:
+    return db.session.get(Order, order_id)
+
+
+def offers_of(order: Order) -> list[tuple[Offer, Worker]]:
+    return list(db.session.execute(select(Offer, Worker).join(Worker, Offer.worker_id == Worker.id)
+                                   .where(Offer.order_id == order.id).order_by(Offer.id)))
+
+
+def fill_status(order: Order) -> dict:
+    """Return the fill board's figures: counts by state and P(at least N of the booked come)."""
+    rows = offers_of(order)
+    counts = {}
+    for offer, _worker in rows:
+        counts[offer.state] = counts.get(offer.state, 0) + 1
+    booked = [float(w.reliability) for o, w in rows if o.state in HOLDING_STATES]
+    return {"counts": counts, "booked": len(booked), "target": order.booking_target, "needed": order.workers_needed,
+            "show_up_probability": round(prob_at_least(order.workers_needed, booked), 4)}

@@ -91,7 +91,7 @@ def order(site, needed=10, target=15, code=None, starts_at=None, hours=8, status
     values = dict(franchise_id=site.franchise_id, region_id=client.franchise.region_id, client_id=client.id,
                   site_id=site.id, work_type="loading", workers_needed=needed, booking_target=target,
                   starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), pay_rate=Decimal("100.00"),
-                  bill_rate=Decimal("220.00"), status=status, code=code or f"{4000 + n}")
+                  bill_rate=Decimal("220.00"), status=status, code=code or f"{4000 + n}", overbooking_factor=Decimal("1.5"))
     return _save(Order(**{**values, **kw}))
 
 

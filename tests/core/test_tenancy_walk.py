@@ -5,6 +5,7 @@ file; a route with a URL argument this file cannot fill fails the test until it 
 taught which of B's rows that argument names.
 """
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
 from core.timeutil import utcnow
+from orders.models import Offer, Order, RateCard
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
 from tests import factories
@@ -36,6 +38,10 @@ def _b_rows(net, db):
     interview = factories._save(Interview(worker_id=net.b_worker.id, recruiter_id=net.b_recruiter.id, outcome="approved"))
     change = factories._save(StatusChange(worker_id=net.b_worker.id, from_status="applicant", to_status="active"))
     event = ratings_service.record_event(net.b_worker.id, "came", utcnow(), quality=5)
+    order = factories.order(net.b_site, needed=2, target=3, code="909173")
+    offer = factories.offer(order, net.b_worker)
+    card = factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
+                                    pay_rate=Decimal("100"), bill_rate=Decimal("200")))
     return {
         "user": net.b_partner.id,
         "api_token": token.id,
@@ -48,6 +54,9 @@ def _b_rows(net, db):
         "interview": interview.id,
         "status_change": change.id,
         "rating_event": event.id,
+        "order": order.id,
+        "offer": offer.id,
+        "rate_card": card.id,
     }
 
 
@@ -67,6 +76,9 @@ def _snapshot(db, net):
         (Interview, Interview.worker_id == net.b_worker.id),
         (StatusChange, StatusChange.worker_id == net.b_worker.id),
         (RatingEvent, RatingEvent.worker_id == net.b_worker.id),
+        (Order, Order.franchise_id == net.b.id),
+        (Offer, Offer.franchise_id == net.b.id),
+        (RateCard, RateCard.region_id == net.kazan.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
             rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
@@ -75,7 +87,7 @@ def _snapshot(db, net):
 
 def _b_secrets(net):
     return [net.b.name, net.kazan.name, net.b_client.name, net.b_site.name, net.b_worker.last_name,
-            net.b_partner.email, net.b_client.phone]
+            net.b_partner.email, net.b_client.phone, "909173"]
 
 
 def _urls(rule, b_rows, net):

@@ -1,0 +1,116 @@
+"""RQ jobs of dispatch: plan an order's next wave of offers, send one offer. Ids in, safe twice."""
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from core import queue
+from core.timeutil import to_zone, utcnow
+from dispatch import texts
+from dispatch.booking import held_places
+from dispatch.gateway import sms_gateway
+from dispatch.models import Message
+from dispatch.overbooking import auto_target, fixed_target
+from extensions import db
+from orders.models import HOLDING_STATES, Offer, Order
+from workers.candidates import Shift, find_candidates
+from workers.models import Worker
+
+QUIET_FROM, QUIET_UNTIL = time(21), time(8)
+
+
+def _quiet_until(order: Order, now: datetime) -> datetime | None:
+    """Return when quiet hours end in the order's region, or None if they are not on now."""
+    local = to_zone(now, order.region.timezone)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return None
+    morning = local.replace(hour=8, minute=0, second=0, microsecond=0)
+    if local.time() >= QUIET_FROM:
+        morning += timedelta(days=1)
+    return morning
+
+
+def plan_order(order_id: int, wave: int = 1) -> int:
+    """Offer the order to its next wave of candidates and schedule the wave after; return offers made."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != "dispatching":
+        return 0
+    now = utcnow()
+    morning = None if order.urgent else _quiet_until(order, now)
+    if morning is not None:
+        queue.enqueue_at(morning, plan_order, order_id, wave, queue="dispatch", job_id=f"plan-{order_id}-{wave}")
+        return 0
+    config = current_app.config
+    offered = set(db.session.scalars(select(Offer.worker_id).where(Offer.order_id == order.id)))
+    site = order.site
+    candidates = [c for c in find_candidates(Shift(
+        region_id=order.region_id, lat=site.lat, lon=site.lon, starts_at=order.starts_at, ends_at=order.ends_at,
+        timezone=order.region.timezone, skill_mask=order.skill_mask, radius_km=config["DISPATCH_RADIUS_KM"],
+        exclude_order_id=order.id), limit=config["DISPATCH_MAX_CANDIDATES"]) if c.worker_id not in offered]
+    holding = [float(w.reliability) for w in db.session.scalars(
+        select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
+            Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES)))]
+    if order.overbooking_factor is None:
+        order.booking_target = auto_target(order.workers_needed, holding + [float(c.reliability) for c in candidates],
+                                           float(order.target_probability), float(order.max_factor))
+    else:
+        order.booking_target = fixed_target(order.workers_needed, float(order.overbooking_factor))
+    places_left = order.booking_target - held_places(order)
+    wave_size = max(1, places_left * config["DISPATCH_WAVE_MULTIPLE"])
+    chosen = candidates[:wave_size] if places_left > 0 else []
+    if chosen:
+        # The unique (order, worker) key makes a second run of this job a no-op for these rows.
+        statement = pg_insert(Offer) if db.engine.dialect.name == "postgresql" else None
+        rows = [dict(order_id=order.id, worker_id=c.worker_id, franchise_id=order.franchise_id, state="offered",
+                     starts_at=order.starts_at, ends_at=order.ends_at, wave=wave) for c in chosen]
+        if statement is not None:
+            db.session.execute(statement.on_conflict_do_nothing(constraint="uq_offer_order_worker"), rows)
+        else:
+            db.session.add_all(Offer(**r) for r in rows)
+        db.session.execute(Worker.__table__.update().where(Worker.id.in_([c.worker_id for c in chosen]))
+                           .values(last_offer_at=now))
+    db.session.commit()
+    for offer_id in db.session.scalars(select(Offer.id).where(Offer.order_id == order.id, Offer.wave == wave,
+                                                             Offer.offered_at.is_(None))):
+        queue.enqueue(send_offer, offer_id, queue="sms", job_id=f"offer-{offer_id}")
+    if places_left > 0 and candidates[wave_size:]:
+        queue.enqueue_in(timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]), plan_order, order_id, wave + 1,
+                         queue="dispatch", job_id=f"plan-{order_id}-{wave + 1}")
+    return len(chosen)
+
+
+def send_offer(offer_id: int) -> str | None:
+    """Send one offer SMS unless it was sent already; return the message SID."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.state != "offered":
+        return None
+    worker, order = db.session.get(Worker, offer.worker_id), db.session.get(Order, offer.order_id)
+    if worker.opted_out:
+        offer.state = "cancelled"
+        db.session.commit()
+        return None
+    earlier = db.session.scalar(select(Message).where(Message.direction == "out", Message.order_id == order.id,
+                                                      Message.worker_id == worker.id))
+    if earlier is not None and earlier.sid:
+        return earlier.sid  # sent before: a second run of this job sends nothing
+    body = texts.offer_text(order, worker)
+    gateway = sms_gateway()
+    if earlier is None:
+        # Recorded before sending, so a crash after the send leaves a trace to look up.
+        earlier = Message(direction="out", phone=worker.phone, body=body, status="sending", worker_id=worker.id,
+                          order_id=order.id, region_id=worker.region_id)
+        db.session.add(earlier)
+        db.session.commit()
+    else:
+        found = gateway.find_sent(worker.phone, earlier.body, earlier.created_at)
+        if found:
+            earlier.sid, earlier.status = found, "sent"
+            offer.offered_at = offer.offered_at or utcnow()
+            db.session.commit()
+            return found
+    sent = gateway.send(worker.phone, earlier.body)
+    earlier.sid, earlier.status = sent.sid, sent.status
+    offer.offered_at = utcnow()
+    db.session.commit()
+    return sent.sid
