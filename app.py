@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     import clients.routes  # noqa: F401  (routes attach themselves to the blueprints)
     import core.routes  # noqa: F401
     import dispatch.routes  # noqa: F401
+    import dispatch.routes_simulator  # noqa: F401
     import franchise.routes  # noqa: F401
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from clients import bp as clients_bp
     from core import api_bp as core_api_bp
     from core import bp as core_bp
+    from dispatch import bp as dispatch_bp
     from dispatch import sms_bp
     from extensions import api, csrf
     from franchise import api_bp as franchise_api_bp
@@ -72,7 +74,8 @@ def register_blueprints(app: Flask) -> None:
     from workers import api_bp as workers_api_bp
     from workers import bp as workers_bp
 
-    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, sms_bp):
+    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, sms_bp,
+               dispatch_bp):
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
     for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp):

@@ -15,7 +15,7 @@ from extensions import db, login_manager
 # The page each role lands on after logging in.
 HOME_ENDPOINTS = {
     "admin": "franchise.admin_home",
-    "dispatcher": "clients.index",
+    "dispatcher": "orders.index",
     "recruiter": "workers.index",
     "foreman": "orders.foreman_home",
     "callcentre": "leads.index",

@@ -67,6 +67,25 @@ TIER_NAMES = {
     "bronze": lazy_gettext("bronze"),
     "new": lazy_gettext("new"),
 }
+ORDER_STATUS_LABELS = {
+    "draft": lazy_gettext("draft"),
+    "dispatching": lazy_gettext("dispatching"),
+    "filled": lazy_gettext("filled"),
+    "in_progress": lazy_gettext("in progress"),
+    "completed": lazy_gettext("completed"),
+    "invoiced": lazy_gettext("invoiced"),
+    "cancelled": lazy_gettext("cancelled"),
+}
+OFFER_STATE_LABELS = {
+    "offered": lazy_gettext("offered, no answer yet"),
+    "declined": lazy_gettext("declined"),
+    "booked": lazy_gettext("booked"),
+    "waitlisted": lazy_gettext("waitlisted"),
+    "confirmed": lazy_gettext("confirmed"),
+    "dropped": lazy_gettext("dropped out"),
+    "expired": lazy_gettext("expired"),
+    "cancelled": lazy_gettext("cancelled"),
+}
 ACTION_LABELS = {
     "create": lazy_gettext("created"),
     "update": lazy_gettext("changed"),

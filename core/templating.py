@@ -48,5 +48,7 @@ def init_app(app) -> None:
         ("action_label", i18n.ACTION_LABELS),
         ("event_label", i18n.EVENT_LABELS),
         ("worker_tier_label", i18n.TIER_NAMES),
+        ("order_status_label", i18n.ORDER_STATUS_LABELS),
+        ("offer_state_label", i18n.OFFER_STATE_LABELS),
     ):
         app.jinja_env.globals[name] = partial(i18n.label, table)

@@ -47,7 +47,7 @@ class SimulatorGateway:
     """Keeps outbound SMS in the database only (the Message row is the SMS); never loses one."""
 
     def send(self, to: str, body: str) -> Sent:
-        return Sent("SM" + uuid.uuid4().hex, "delivered")
+        return Sent("SM" + uuid.uuid4().hex, "delivered")  # the Message row the caller stores is the SMS
 
     def find_sent(self, to: str, body: str, since) -> str | None:
         return None  # the simulator never leaves a send in doubt

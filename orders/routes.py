@@ -1,17 +1,23 @@
 """Order pages; the foreman's phone page; the order API."""
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_smorest import abort as api_abort
 
+from clients.models import Site
 from core.auth import api_auth_required, role_required
+from core.i18n import gettext as _
+from extensions import db
 from orders import api_bp, bp, service
+from orders.forms import OrderForm
 from orders.schemas import OrderDetailOut, OrderIn, OrderOut, OrderQuery
+from workers import skills
+from workers.availability import local_shift
 
 
 @bp.route("/foreman")
 @role_required("foreman")
 def foreman_home():
-    return render_template("orders/foreman_home.html", sites=service.sites_for_foreman())
+    return render_template("orders/foreman_home.html", sites=service.sites_with_clients())
 
 
 def _detail(order):
@@ -49,3 +55,51 @@ def api_list(args):
 def api_get(order_id):
     """One order with its fill status and every offer."""
     return _detail(service.get_order(order_id) or abort(404))
+
+
+@bp.route("/")
+@role_required("dispatcher", "partner")
+def index():
+    status = request.args.get("status") or None
+    return render_template("orders/index.html", orders=service.list_orders(status), status=status)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("dispatcher", "partner")
+def create():
+    form = OrderForm()
+    form.site_id.choices = [(s.id, f"{c.name} — {s.name}") for s, c in service.sites_with_clients()]
+    form.skills.choices = skills.choices()
+    if form.validate_on_submit():
+        site = db.session.get(Site, form.site_id.data)
+        starts_at, ends_at = local_shift(form.day.data, form.start.data, form.end.data,
+                                         site.client.franchise.region.timezone)
+        data = {"client_id": site.client_id, "site_id": site.id, "work_type": form.work_type.data,
+                "workers_needed": form.workers_needed.data, "starts_at": starts_at, "ends_at": ends_at,
+                "skills": form.skills.data, "overbooking": form.overbooking.data, "urgent": form.urgent.data,
+                "notes": form.notes.data, "pay_rate": form.pay_rate.data, "bill_rate": form.bill_rate.data}
+        try:
+            order = service.create_order(data, current_user)
+        except service.OrderError as exc:
+            field = getattr(form, exc.field, None) if exc.field else None
+            (field.errors if field is not None else form.site_id.errors).append(str(exc))
+        else:
+            flash(_("Order %(code)s created: offers are going out.", code=order.code), "info")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    return render_template("orders/form.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:order_id>")
+@role_required("dispatcher", "partner")
+def detail(order_id):
+    order = service.get_order(order_id) or abort(404)
+    return render_template("orders/detail.html", order=order, fill=service.fill_status(order),
+                           offers=service.offers_of(order))
+
+
+@bp.route("/<int:order_id>/board")
+@role_required("dispatcher", "partner")
+def board(order_id):
+    order = service.get_order(order_id) or abort(404)
+    return render_template("orders/_board.html", order=order, fill=service.fill_status(order),
+                           offers=service.offers_of(order))

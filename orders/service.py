@@ -26,8 +26,8 @@ class OrderError(ValueError):
         self.field = field
 
 
-def sites_for_foreman() -> list[tuple[Site, Client]]:
-    """Return the sites (with their clients) of the foreman's franchise, by client."""
+def sites_with_clients() -> list[tuple[Site, Client]]:
+    """Return the visible sites with their clients, by client (a foreman: his franchise)."""
     return list(
         db.session.execute(select(Site, Client).join(Client, Site.client_id == Client.id).order_by(Client.name, Site.name))
     )

@@ -5,7 +5,7 @@ from tests import factories
 
 HOMES = {
     "admin": ("/admin", "The network"),
-    "dispatcher": ("/clients/", "Clients"),
+    "dispatcher": ("/orders/", "Orders"),
     "recruiter": ("/workers/", "Workers"),
     "foreman": ("/orders/foreman", "Sites"),
     "callcentre": ("/leads/", "Who serves this place?"),

@@ -7,7 +7,7 @@ from tests import factories
 
 HOMES = {
     "admin": "/admin",
-    "dispatcher": "/clients/",
+    "dispatcher": "/orders/",
     "recruiter": "/workers/",
     "foreman": "/orders/foreman",
     "callcentre": "/leads/",

@@ -1,0 +1,26 @@
+"""Forms of the order pages."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from core.i18n import lazy_gettext as _l
+
+
+class OrderForm(FlaskForm):
+    site_id = SelectField(_l("Client and site"), coerce=int)
+    work_type = StringField(_l("Work type"), default="loading", validators=[DataRequired(), Length(max=40)])
+    workers_needed = IntegerField(_l("Workers needed"), default=10, validators=[InputRequired(), NumberRange(1, 500)])
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    start = TimeField(_l("Starts"), validators=[InputRequired()])
+    end = TimeField(_l("Ends"), validators=[InputRequired()])
+    skills = SelectMultipleField(_l("Skills needed"))
+    overbooking = SelectField(_l("Overbooking"), choices=[("1.5", "×1.5"), ("1.3", "×1.3"), ("1.0", "×1.0"),
+                                                          ("2.0", "×2.0"), ("auto", _l("auto, from reliability"))])
+    pay_rate = DecimalField(_l("Pay per hour (empty: the rate card)"), places=2, validators=[Optional(), NumberRange(0, 100000)])
+    bill_rate = DecimalField(_l("Bill per hour (empty: the rate card)"), places=2, validators=[Optional(), NumberRange(0, 100000)])
+    urgent = BooleanField(_l("Urgent: offer even in quiet hours"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+
+class ReplyForm(FlaskForm):
+    body = StringField(_l("Answer as this worker"), validators=[DataRequired(), Length(max=1600)])
