@@ -37,6 +37,8 @@ class Config:
     TWILIO_FROM = os.environ.get("TWILIO_FROM")
     TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE")  # unset: Twilio itself (tests point it at a fake)
+    TWILIO_TIMEOUT = float(os.environ.get("TWILIO_TIMEOUT", "10"))
 
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", PUBLIC_BASE_URL.startswith("https"))
     SESSION_COOKIE_HTTPONLY = True

@@ -1,9 +1,38 @@
-"""The only module that touches the Twilio SDK: webhook signatures (and, with it, sending)."""
+"""The only module that touches the Twilio SDK: webhook signatures, TwiML, and sending.
+
+Twilio's message create is not idempotent, so a send is retried blindly only when the
+request certainly did not arrive (429 Too Many Requests, a refused connection). A
+timeout or a 5xx is ambiguous: ``AmbiguousSend`` is raised, the caller keeps its
+"sending" record, and the next attempt first looks the message up (``find_sent``).
+"""
+import time
 import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, request
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout, ReadTimeout
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
+
+OPTED_OUT, INVALID_NUMBER = 21610, 21211
+BACKOFF_SECONDS = (0.5, 1.0, 2.0)
+
+
+class AmbiguousSend(RuntimeError):
+    """The send may or may not have reached Twilio: look it up before sending again."""
+
+
+class PermanentSmsError(RuntimeError):
+    """Twilio refused the message for good (e.g. 21610 unsubscribed, 21211 invalid number)."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 def _validator() -> RequestValidator:
@@ -53,9 +82,61 @@ class SimulatorGateway:
         return None  # the simulator never leaves a send in doubt
 
 
+class _ApiBaseClient(TwilioHttpClient):
+    """Sends the SDK's requests to another host (TWILIO_API_BASE), keeping the path: for tests."""
+
+    def __init__(self, base: str, **kwargs):
+        super().__init__(**kwargs)
+        self.base = urlsplit(base)
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urlsplit(url)._replace(scheme=self.base.scheme, netloc=self.base.netloc)
+        return super().request(method, parts.geturl(), *args, **kwargs)
+
+
+class TwilioGateway:
+    """Sends through Twilio's REST API with the official SDK."""
+
+    def __init__(self, config):
+        base = config.get("TWILIO_API_BASE")
+        http = _ApiBaseClient(base, timeout=config["TWILIO_TIMEOUT"]) if base else TwilioHttpClient(
+            timeout=config["TWILIO_TIMEOUT"])
+        self.client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http)
+        self.sender = ({"messaging_service_sid": config["TWILIO_MESSAGING_SERVICE_SID"]}
+                       if config.get("TWILIO_MESSAGING_SERVICE_SID") else {"from_": config["TWILIO_FROM"]})
+        self.callback = config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/status"
+
+    def send(self, to: str, body: str) -> Sent:
+        for attempt, pause in enumerate((*BACKOFF_SECONDS, None)):
+            try:
+                message = self.client.messages.create(to=to, body=body, status_callback=self.callback, **self.sender)
+                return Sent(message.sid, message.status or "queued")
+            except TwilioRestException as exc:
+                if exc.status == 429 and pause is not None:
+                    time.sleep(pause)
+                    continue
+                if exc.status >= 500 or exc.status == 429:
+                    raise AmbiguousSend(f"Twilio answered {exc.status}") from exc
+                raise PermanentSmsError(exc.code or exc.status, exc.msg) from exc
+            except (ConnectTimeout, ReadTimeout) as exc:
+                raise AmbiguousSend("Twilio did not answer in time") from exc
+            except RequestsConnectionError as exc:  # refused: nothing was sent
+                if pause is None:
+                    raise AmbiguousSend("Twilio could not be reached") from exc
+                time.sleep(pause)
+        raise AmbiguousSend("unreachable")
+
+    def find_sent(self, to: str, body: str, since) -> str | None:
+        """Return the SID of a message with this body already sent to this number since then."""
+        for message in self.client.messages.list(to=to, date_sent_after=since - timedelta(minutes=5), limit=50):
+            if message.body == body:
+                return message.sid
+        return None
+
+
 def sms_gateway():
     """Return the configured SMS backend (SMS_BACKEND: simulator | twilio)."""
-    backend = current_app.config["SMS_BACKEND"]
-    if backend == "simulator":
-        return SimulatorGateway()
-    raise RuntimeError(f"SMS_BACKEND={backend!r} is not available; use 'simulator'")
+    config = current_app.config
+    if config["SMS_BACKEND"] == "twilio":
+        return TwilioGateway(config)
+    return SimulatorGateway()

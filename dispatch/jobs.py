@@ -2,6 +2,7 @@
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from rq import Retry
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -9,7 +10,7 @@ from core import queue
 from core.timeutil import to_zone, utcnow
 from dispatch import texts
 from dispatch.booking import held_places
-from dispatch.gateway import sms_gateway
+from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
 from dispatch.models import Message
 from dispatch.overbooking import auto_target, fixed_target
 from extensions import db
@@ -73,7 +74,8 @@ def plan_order(order_id: int, wave: int = 1) -> int:
     db.session.commit()
     for offer_id in db.session.scalars(select(Offer.id).where(Offer.order_id == order.id, Offer.wave == wave,
                                                              Offer.offered_at.is_(None))):
-        queue.enqueue(send_offer, offer_id, queue="sms", job_id=f"offer-{offer_id}")
+        queue.enqueue(send_offer, offer_id, queue="sms", job_id=f"offer-{offer_id}",
+                      retry=Retry(max=4, interval=[10, 30, 60, 300]))
     if places_left > 0 and candidates[wave_size:]:
         queue.enqueue_in(timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]), plan_order, order_id, wave + 1,
                          queue="dispatch", job_id=f"plan-{order_id}-{wave + 1}")
@@ -109,8 +111,24 @@ def send_offer(offer_id: int) -> str | None:
             offer.offered_at = offer.offered_at or utcnow()
             db.session.commit()
             return found
-    sent = gateway.send(worker.phone, earlier.body)
+    try:
+        sent = gateway.send(worker.phone, earlier.body)
+    except PermanentSmsError as exc:
+        earlier.status, earlier.error_code = "failed", exc.code
+        offer.state = "cancelled"
+        record_permanent_error(worker, exc.code)
+        db.session.commit()
+        return None
+    # AmbiguousSend propagates: the job is retried, and the retry looks the message up first.
     earlier.sid, earlier.status = sent.sid, sent.status
     offer.offered_at = utcnow()
     db.session.commit()
     return sent.sid
+
+
+def record_permanent_error(worker: Worker, code: int | None) -> None:
+    """Record on the worker what Twilio refused for good (the caller commits)."""
+    if code == OPTED_OUT:  # unsubscribed at the carrier: mirror it, never send again
+        worker.opted_out, worker.opted_out_at = True, worker.opted_out_at or utcnow()
+    elif code == INVALID_NUMBER and worker.status == "active":
+        worker.status, worker.status_reason = "suspended", "phone number rejected by the SMS provider (21211)"

@@ -1,7 +1,7 @@
 """Twilio webhooks: worker replies (answered with TwiML) and delivery callbacks."""
 from flask import Response, abort, request
 
-from dispatch import gateway, inbound, sms_bp
+from dispatch import gateway, inbound, sms_bp, status
 from extensions import limiter
 
 
@@ -15,3 +15,16 @@ def sms_inbound():
         abort(400, "MessageSid and From are required.")
     answer = inbound.handle_inbound(sid, sender, request.form.get("Body", ""))
     return Response(gateway.twiml(answer), mimetype="application/xml")
+
+
+@sms_bp.post("/status")
+@limiter.exempt
+def sms_status():
+    if not gateway.signature_is_valid():
+        abort(403, "The request is not signed by Twilio.")
+    sid, new_status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
+    if not sid or not new_status:
+        abort(400, "MessageSid and MessageStatus are required.")
+    code = request.form.get("ErrorCode", "")
+    status.apply_status(sid, new_status, int(code) if code.isdigit() else None)
+    return Response(status=204)
