@@ -95,3 +95,23 @@ class RateCard(TimestampMixin, db.Model):
 
     def __tenant_allows__(self, scope) -> bool:
         return self.region_id in scope.region_ids
+
+
+ATTENDANCE_OUTCOMES = ("came", "late", "left_early", "no_show")
+
+
+class Attendance(FranchiseOwnedMixin, TimestampMixin, db.Model):
+    """What happened on the day for one booked worker, as the foreman marked it."""
+
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("order_id", "worker_id", name="uq_attendance_order_worker"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"))
+    outcome: Mapped[str] = mapped_column(String(12))
+    minutes_late: Mapped[Optional[int]]
+    hours: Mapped[Optional[Decimal]] = mapped_column(Numeric(5, 2))
+    quality: Mapped[Optional[int]]
+    surplus: Mapped[bool] = mapped_column(default=False)  # came beyond the N the client asked for
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))

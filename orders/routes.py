@@ -1,4 +1,6 @@
 """Order pages; the foreman's phone page; the order API."""
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_smorest import abort as api_abort
@@ -7,7 +9,7 @@ from clients.models import Site
 from core.auth import api_auth_required, role_required
 from core.i18n import gettext as _
 from extensions import db
-from orders import api_bp, bp, service
+from orders import api_bp, attendance, bp, service
 from orders.forms import OrderForm
 from orders.schemas import OrderDetailOut, OrderIn, OrderOut, OrderQuery
 from workers import skills
@@ -17,7 +19,49 @@ from workers.availability import local_shift
 @bp.route("/foreman")
 @role_required("foreman")
 def foreman_home():
-    return render_template("orders/foreman_home.html", sites=service.sites_with_clients())
+    return render_template("orders/foreman_home.html", sites=service.sites_with_clients(),
+                           shifts=service.shifts_for_foreman())
+
+
+def _entries_from(form, workers) -> list[dict]:
+    """Read the attendance sheet's rows (outcome-<id>, minutes-<id>, hours-<id>, quality-<id>)."""
+    entries = []
+    for worker in workers:
+        outcome = form.get(f"outcome-{worker.id}")
+        if not outcome:
+            continue
+        try:
+            entries.append({"worker_id": worker.id, "outcome": outcome,
+                            "minutes_late": _int(form.get(f"minutes-{worker.id}")),
+                            "hours": Decimal(form[f"hours-{worker.id}"]) if form.get(f"hours-{worker.id}") else None,
+                            "quality": _int(form.get(f"quality-{worker.id}"))})
+        except (ValueError, ArithmeticError) as exc:
+            raise attendance.AttendanceError(_("Numbers only in minutes, hours and quality.")) from exc
+    return entries
+
+
+def _int(value):
+    return int(value) if value not in (None, "") else None
+
+
+@bp.route("/<int:order_id>/attendance", methods=["GET", "POST"])
+@role_required("foreman", "dispatcher", "partner")
+def attendance_sheet(order_id):
+    order = service.get_order(order_id) or abort(404)
+    rows, error = attendance.sheet(order), None
+    if request.method == "POST":
+        try:
+            attendance.mark(order, _entries_from(request.form, [w for w, _m in rows]), current_user)
+            if request.form.get("close"):
+                attendance.close_shift(order, current_user)
+                flash(_("Shift closed: ratings are updated."), "info")
+            else:
+                flash(_("Saved."), "info")
+            return redirect(url_for("orders.attendance_sheet", order_id=order.id))
+        except attendance.AttendanceError as exc:
+            error = str(exc)
+    return render_template("orders/attendance.html", order=order, rows=attendance.sheet(order), error=error,
+                           default_hours=attendance.default_hours(order)), (400 if error else 200)
 
 
 def _detail(order):

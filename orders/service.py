@@ -33,6 +33,14 @@ def sites_with_clients() -> list[tuple[Site, Client]]:
     )
 
 
+def shifts_for_foreman(days: int = 7) -> list[Order]:
+    """Return the franchise's shifts from yesterday to a week ahead, soonest first."""
+    now = utcnow()
+    return list(db.session.scalars(select(Order).where(
+        Order.starts_at >= now - timedelta(days=1), Order.starts_at <= now + timedelta(days=days),
+        Order.status.in_(("dispatching", "filled", "in_progress"))).order_by(Order.starts_at)))
+
+
 def rate_for(region_id: int, work_type: str, conditions: str, headcount: int) -> RateCard | None:
     """Return the rate card tier for this many workers (the largest tier not above it)."""
     return db.session.scalar(select(RateCard).where(

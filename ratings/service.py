@@ -45,14 +45,21 @@ def _validate(kind, quality, minutes, notice_hours):
         raise RatingError(_l("Say how many hours before the start the worker withdrew."))
 
 
-def record_event(worker_id: int, kind: str, occurred_at: datetime, *, quality: int | None = None,
-                 minutes: int | None = None, notice_hours: float | Decimal | None = None, order_id: int | None = None,
-                 note: str | None = None, by=None) -> RatingEvent:
+def record_event(worker_id: int, kind: str, occurred_at: datetime, **details) -> RatingEvent:
     """Record one attendance event, update the worker's figures, suspend after too many no-shows; commit.
 
     The worker's row is locked for the update, so events recorded at once for the same
     worker are applied one after the other and none is lost.
     """
+    event = apply_event(worker_id, kind, occurred_at, **details)
+    db.session.commit()
+    return event
+
+
+def apply_event(worker_id: int, kind: str, occurred_at: datetime, *, quality: int | None = None,
+                minutes: int | None = None, notice_hours: float | Decimal | None = None, order_id: int | None = None,
+                note: str | None = None, by=None) -> RatingEvent:
+    """Do what record_event does, leaving the commit to the caller (closing a whole shift at once)."""
     _validate(kind, quality, minutes, notice_hours)
     worker = db.session.scalar(select(Worker).where(Worker.id == worker_id).with_for_update(key_share=True))
     if worker is None:
@@ -72,7 +79,6 @@ def record_event(worker_id: int, kind: str, occurred_at: datetime, *, quality: i
     event.rating_after, event.reliability_after = figures.rating, figures.reliability
     if kind == "no_show":
         _suspend_after_no_shows(worker, by)
-    db.session.commit()
     return event
 
 

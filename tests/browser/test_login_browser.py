@@ -7,7 +7,7 @@ HOMES = {
     "admin": ("/admin", "The network"),
     "dispatcher": ("/orders/", "Orders"),
     "recruiter": ("/workers/", "Workers"),
-    "foreman": ("/orders/foreman", "Sites"),
+    "foreman": ("/orders/foreman", "Shifts"),
     "callcentre": ("/leads/", "Who serves this place?"),
     "partner": ("/portal", "Alpha Moscow"),
 }

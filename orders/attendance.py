@@ -1,0 +1,80 @@
+"""The day on site: the foreman marks each booked worker, and closing the shift feeds ratings."""
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.i18n import lazy_gettext as _l
+from extensions import db
+from orders.models import ATTENDANCE_OUTCOMES, HOLDING_STATES, Attendance, Offer, Order
+from ratings import service as ratings_service
+from workers.models import Worker
+
+CLOSABLE = ("dispatching", "filled", "in_progress")
+
+
+class AttendanceError(ValueError):
+    """Attendance cannot be saved or the shift closed; the message says why."""
+
+
+def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
+    """Return every booked worker of the order with what was marked for him so far."""
+    marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
+    workers = db.session.scalars(select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
+        Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES)).order_by(Offer.booked_at, Worker.id))
+    return [(w, marks.get(w.id)) for w in workers]
+
+
+def mark(order: Order, entries: list[dict], by) -> None:
+    """Save the foreman's marks (outcome, minutes_late, hours, quality per worker) and commit."""
+    if order.status not in CLOSABLE:
+        raise AttendanceError(_l("This shift is closed."))
+    booked = [w.id for w, _mark in sheet(order)]
+    for entry in entries:  # check everything before changing anything
+        if entry["worker_id"] not in booked:
+            raise AttendanceError(_l("This worker is not booked on the shift."))
+        if entry["outcome"] not in ATTENDANCE_OUTCOMES:
+            raise AttendanceError(_l("Mark came, late, left early or no-show."))
+        if entry["outcome"] == "late" and not entry.get("minutes_late"):
+            raise AttendanceError(_l("Say how many minutes late."))
+        if entry.get("quality") is not None and not 1 <= entry["quality"] <= 5:
+            raise AttendanceError(_l("Quality is a score from 1 to 5."))
+    marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
+    came = 0
+    for entry in sorted(entries, key=lambda e: booked.index(e["worker_id"])):
+        attendance = marks.get(entry["worker_id"]) or Attendance(order_id=order.id, worker_id=entry["worker_id"],
+                                                                 franchise_id=order.franchise_id)
+        attendance.outcome, attendance.quality = entry["outcome"], entry.get("quality")
+        attendance.minutes_late = entry.get("minutes_late") if entry["outcome"] == "late" else None
+        attendance.hours = entry.get("hours")
+        attendance.recorded_by_id = getattr(by, "id", None)
+        if entry["outcome"] != "no_show":
+            came += 1
+        attendance.surplus = entry["outcome"] != "no_show" and came > order.workers_needed
+        db.session.add(attendance)
+    if order.status != "in_progress":
+        order.status = "in_progress"
+    db.session.commit()
+
+
+def close_shift(order: Order, by) -> None:
+    """Close the shift: every booked worker must be marked; each mark becomes a rating event.
+
+    One transaction: the order locked, all events applied, the order completed, then commit.
+    """
+    order = db.session.scalar(select(Order).where(Order.id == order.id).with_for_update(key_share=True))
+    if order.status not in CLOSABLE:
+        raise AttendanceError(_l("This shift is closed."))
+    rows = sheet(order)
+    if not rows or any(m is None for _w, m in rows):
+        raise AttendanceError(_l("Mark every booked worker before closing the shift."))
+    for worker, attendance in rows:
+        minutes = attendance.minutes_late if attendance.outcome == "late" else None
+        ratings_service.apply_event(worker.id, attendance.outcome, order.starts_at, quality=attendance.quality,
+                                    minutes=minutes, order_id=order.id, by=by)
+    order.status = "completed"
+    db.session.commit()
+
+
+def default_hours(order: Order) -> Decimal:
+    return Decimal((order.ends_at - order.starts_at) / timedelta(hours=1)).quantize(Decimal("0.25"))
