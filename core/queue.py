@@ -3,24 +3,33 @@
 Jobs are module-level functions taking ids (``<domain>/jobs.py``); they always run inside
 an app context. With REDIS_URL the Procfile's worker runs them:
 ``rq worker --with-scheduler --worker-class core.queue.AppWorker dispatch sms default``.
-Without it (``make run`` on a laptop) the web process keeps a fakeredis server and runs
-one worker thread and one scheduler thread beside the app, so delayed jobs (enqueue_in,
-enqueue_at, Retry intervals) run too. RQ's own scheduler forks a process, which could not
-see an in-process Redis; the thread drives the same RQScheduler code instead.
+Without it (``make run`` on a laptop) every connection of the process shares one fakeredis
+server, and the first enqueue starts one worker thread and one scheduler thread per
+process, so delayed jobs (enqueue_in, enqueue_at, Retry intervals) run too. RQ's own
+scheduler forks a process, which could not see an in-process Redis; the thread drives the
+same RQScheduler code instead. Each embedded job runs inside the app that enqueued it.
 """
 import logging
+import os
 import threading
-from datetime import datetime, timedelta
+import weakref
+from contextlib import nullcontext
+from datetime import datetime, timedelta, timezone
+from uuid import uuid4
 
 import fakeredis
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry as RedisRetry
 from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 QUEUES = ("dispatch", "sms", "default")  # by workload, in priority order
 TICK_SECONDS = 1.0
+APP_META = "artel_app"  # job.meta key: which embedded app enqueued the job
 _periodic: list = []  # callables run about every second beside the worker (the outbox relay)
 log = logging.getLogger(__name__)
 _fake_server = fakeredis.FakeServer()  # one per process, shared by every embedded connection
@@ -28,26 +37,45 @@ _fake_server = fakeredis.FakeServer()  # one per process, shared by every embedd
 
 class _State:
     def __init__(self, app: Flask):
-        self.app = app
-        self.url = app.config.get("REDIS_URL") or None
-        self.embedded = self.url is None
-        self.run_jobs_here = self.embedded and app.config.get("EMBEDDED_WORKER", True)
+        self.key = uuid4().hex
+        url = app.config.get("REDIS_URL") or None
+        self.embedded = url is None
+        self.run_jobs_here = self.embedded and bool(app.config.get("EMBEDDED_WORKER", True))
         if self.embedded:
-            self.conn = fakeredis.FakeRedis(server=_fake_server)
+            self.conn = self.ping_conn = fakeredis.FakeRedis(server=_fake_server)
         else:
-            # bytes mode (RQ needs it), and short timeouts so /healthz answers promptly
-            self.conn = redis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=30)
-        self.started = False
+            # bytes mode, as RQ needs; timeouts so a hung Redis cannot hang a request forever
+            self.conn = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+            # /healthz must answer within about a second: one try, no retry backoff
+            self.ping_conn = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1,
+                                                  retry=RedisRetry(NoBackoff(), 0))
+
+
+class _Runtime:
+    """The process's embedded worker and scheduler threads, shared by its embedded apps."""
+
+    def __init__(self):
         self.lock = threading.Lock()
+        self.apps = weakref.WeakValueDictionary()  # state key -> app whose jobs run here
+        self.pid = None  # the process the threads run in: a forked child must start its own
         self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+
+_runtime = _Runtime()
+# A lock held by another thread at fork time stays held forever in the child.
+os.register_at_fork(after_in_child=lambda: setattr(_runtime, "lock", threading.Lock()))
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["artel_queue"] = _State(app)
+    """Bind the queue to app's REDIS_URL, or to the in-process Redis when it is unset."""
+    state = app.extensions["artel_queue"] = _State(app)
+    if state.run_jobs_here:
+        _runtime.apps[state.key] = app
 
 
-def _state() -> _State:
-    return current_app.extensions["artel_queue"]
+def _state(app: Flask | None = None) -> _State:
+    return (app or current_app).extensions["artel_queue"]
 
 
 def connection() -> redis.Redis:
@@ -56,30 +84,37 @@ def connection() -> redis.Redis:
 
 
 def get_queue(name: str = "default") -> Queue:
+    """Return the RQ queue called name, bound to the app's connection."""
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}; queues are {', '.join(QUEUES)}")
     return Queue(name, connection=connection())
 
 
-def enqueue(func, *args, queue: str = "default", **kwargs):
-    """Enqueue func(*args, **kwargs) now; RQ options such as job_id or retry pass through."""
-    job = get_queue(queue).enqueue(func, *args, **kwargs)
+def _put(method: str, queue: str, args: tuple, kwargs: dict) -> Job:
+    state = _state()
+    if state.embedded:  # the one embedded worker runs it inside the app that asked
+        kwargs["meta"] = {**(kwargs.get("meta") or {}), APP_META: state.key}
+    job = getattr(get_queue(queue), method)(*args, **kwargs)
     start_embedded_worker()
     return job
 
 
-def enqueue_in(delay: timedelta, func, *args, queue: str = "default", **kwargs):
-    """Enqueue func to run after delay."""
-    job = get_queue(queue).enqueue_in(delay, func, *args, **kwargs)
-    start_embedded_worker()
-    return job
+def enqueue(func, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job:
+    """Enqueue func(*args, **kwargs) now; RQ options such as retry or meta pass through."""
+    return _put("enqueue", queue, (func, *args), {"job_id": job_id, **kwargs})
 
 
-def enqueue_at(when: datetime, func, *args, queue: str = "default", **kwargs):
-    """Enqueue func to run at when (an aware datetime)."""
-    job = get_queue(queue).enqueue_at(when, func, *args, **kwargs)
-    start_embedded_worker()
-    return job
+def enqueue_at(when: datetime, func, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job:
+    """Enqueue func to run at when (aware; naive means UTC), never before it."""
+    # RQ scores scheduled jobs in whole seconds, truncated: round up, or it runs up to 1 s early.
+    if when.microsecond:
+        when = when.replace(microsecond=0) + timedelta(seconds=1)
+    return _put("enqueue_at", queue, (when, func, *args), {"job_id": job_id, **kwargs})
+
+
+def enqueue_in(delay: timedelta, func, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job:
+    """Enqueue func to run after delay, never sooner."""
+    return enqueue_at(datetime.now(timezone.utc) + delay, func, *args, queue=queue, job_id=job_id, **kwargs)
 
 
 def every_tick(func):
@@ -101,18 +136,26 @@ def ping() -> tuple[bool, str]:
     """Return whether the queue's Redis answers, and a short detail; never raises."""
     state = _state()
     try:
-        state.conn.ping()
         if state.embedded:
+            state.ping_conn.ping()
             return True, "embedded (in-process)"
-        return True, f"redis {state.conn.info('server').get('redis_version', '?')}"
+        return True, f"redis {state.ping_conn.info('server').get('redis_version', '?')}"
     except Exception as exc:  # healthz reports it; nothing to recover here
         return False, f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _fresh_db_pools(app: Flask) -> None:
+    """Forget pooled database connections copied by fork, so horse and worker never share one."""
+    sqlalchemy = app.extensions.get("sqlalchemy")
+    if sqlalchemy is not None:
+        for engine in sqlalchemy.engines.values():
+            engine.dispose(close=False)  # close=False: the parent still uses those sockets
 
 
 class _InsideTheApp:
     """Run each job inside the Artel app, and the periodic tasks beside the worker loop."""
 
-    app: Flask | None = None
+    app: Flask | None = None  # tests pass app=...; the rq CLI gets create_app() on first use
 
     def __init__(self, *args, app: Flask | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,11 +170,14 @@ class _InsideTheApp:
         return self.app
 
     def perform_job(self, job, queue, execution):
+        # rq 3 calls perform_job in the forked work horse (Worker) or in-process (SimpleWorker).
         with self._app().app_context():
+            if self._is_horse:
+                _fresh_db_pools(self.app)
             return super().perform_job(job, queue, execution)
 
     def work(self, *args, **kwargs):
-        app = self._app()
+        app = self._app()  # before RQ forks its scheduler and horses, so they inherit it
         stop = threading.Event()
 
         def tick():
@@ -153,37 +199,79 @@ class AppSimpleWorker(_InsideTheApp, SimpleWorker):
     """The same without forking: jobs run in the worker's own process."""
 
 
-class _ThreadWorker(AppSimpleWorker):
+class _ThreadWorker(SimpleWorker):
     """The embedded worker: a thread of the web process, so no signals and a timer for timeouts."""
 
     death_penalty_class = TimerDeathPenalty
 
+    def __init__(self, *args, stop: threading.Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+
     def _install_signal_handlers(self):
         pass  # only the main thread may install signal handlers, and the web server owns them
 
+    def perform_job(self, job, queue, execution):
+        # The app that enqueued it, else the newest one (a job enqueued with plain RQ calls).
+        apps = _runtime.apps
+        app = apps.get(job.meta.get(APP_META)) or ([*apps.values()] or [None])[-1]
+        with app.app_context() if app else nullcontext():
+            return super().perform_job(job, queue, execution)
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        # RQ blocks up to worker_ttl - 15 s for a job; wake every second to notice a stop.
+        while not self.stop.is_set():
+            result = super().dequeue_job_and_maintain_ttl(1, 1)
+            if result is not None:
+                return result
+        return None  # work() returns
+
 
 def start_embedded_worker(app: Flask | None = None) -> bool:
-    """Start the in-process worker and scheduler threads once; True if they run (or already ran)."""
-    state = (app or current_app).extensions["artel_queue"]
-    if not state.run_jobs_here:
+    """Start this process's worker and scheduler threads once; True if app's jobs run in-process."""
+    if not _state(app).run_jobs_here:
         return False
-    with state.lock:
-        if state.started:
-            return True
-        worker = _ThreadWorker(list(QUEUES), connection=state.conn, app=state.app)
-        threading.Thread(target=worker.work, kwargs={"logging_level": "WARNING"}, name="artel-jobs", daemon=True).start()
-        threading.Thread(target=_schedule, args=(state,), name="artel-scheduler", daemon=True).start()
-        state.started = True
-        return True
+    with _runtime.lock:
+        if _runtime.pid != os.getpid():  # never started here, stopped, or inherited over fork
+            stop = _runtime.stop = threading.Event()
+            _runtime.threads = [threading.Thread(target=run, args=(stop,), name=name, daemon=True)
+                                for run, name in ((_work, "artel-jobs"), (_schedule, "artel-scheduler"))]
+            for thread in _runtime.threads:
+                thread.start()
+            _runtime.pid = os.getpid()
+    return True
 
 
-def _schedule(state: _State) -> None:
-    """Move due scheduled jobs into their queues and run the periodic tasks, about once a second."""
-    scheduler = RQScheduler(list(QUEUES), connection=state.conn)
-    while not state.stop.wait(TICK_SECONDS):
+def stop_embedded_worker(timeout: float = 5.0) -> None:
+    """Stop this process's embedded threads, waiting up to timeout; the next enqueue restarts them."""
+    with _runtime.lock:
+        _runtime.stop.set()
+        _runtime.pid = None
+        threads, _runtime.threads = _runtime.threads, []
+    for thread in threads:  # a job still running finishes first
+        thread.join(timeout)
+
+
+def _work(stop: threading.Event) -> None:
+    while not stop.is_set():
         try:
-            scheduler.acquire_locks()
+            _ThreadWorker(list(QUEUES), connection=fakeredis.FakeRedis(server=_fake_server), stop=stop).work(
+                logging_level="WARNING")
+        except Exception:  # a worker that died must not leave the process without one
+            log.exception("embedded RQ worker crashed; starting another")
+        stop.wait(TICK_SECONDS)
+
+
+def _schedule(stop: threading.Event) -> None:
+    """Move due scheduled jobs into their queues and run the periodic tasks, about once a second."""
+    scheduler = RQScheduler(list(QUEUES), connection=fakeredis.FakeRedis(server=_fake_server),
+                            logging_level="WARNING")
+    while not stop.wait(TICK_SECONDS):
+        try:
+            scheduler.acquire_locks()  # also refreshes them; they expire a minute after a stop
             scheduler.enqueue_scheduled_jobs()
         except Exception:  # keep scheduling; the next tick retries
             log.exception("embedded scheduler tick failed")
-        _run_periodic(state.app)
+        for app in list(_runtime.apps.values()):
+            _run_periodic(app)
+    scheduler.release_locks()

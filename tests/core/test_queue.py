@@ -1,20 +1,37 @@
-"""The queue: embedded (in-process, scheduled jobs included) and real Redis with a real rq worker."""
+"""The queue: in-process (one worker and one scheduler thread) and on real Redis with real rq workers.
+
+Most tests use tiny Flask apps with only the queue bound, so they prove the queue alone;
+the forked-worker and /healthz tests use the real app of conftest.py.
+"""
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from rq import Queue
+import redis
+from flask import Flask
+from rq import Queue, Retry
+from rq.job import Job
+from sqlalchemy import text
 
 from app import create_app
 from config import TestConfig
 from core import queue
-from tests.core.queue_jobs import write_proof
+from extensions import db
+from tests.core import queue_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
+# The suite's Redis server, but a database of the queue tests' own: they flush it.
+QUEUE_REDIS_URL = urlsplit(TestConfig.REDIS_URL)._replace(path="/14").geturl()
 
 
 def wait_for(path: Path, seconds: float) -> bool:
@@ -22,83 +39,219 @@ def wait_for(path: Path, seconds: float) -> bool:
     while time.monotonic() < deadline:
         if path.exists():
             return True
-        time.sleep(0.05)
+        time.sleep(0.02)
     return False
 
 
-class EmbeddedConfig(TestConfig):
-    REDIS_URL = None
-    RATELIMIT_STORAGE_URI = "memory://"
-    EMBEDDED_WORKER = True
+def proof(path: Path) -> dict:
+    assert wait_for(path, 10), f"the job writing {path.name} never ran"
+    return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="module")
-def embedded_app():
-    return create_app(EmbeddedConfig)
+def tiny_app(tag: str, **config) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="queue-tests", PROOF_TAG=tag, **config)
+    queue.init_app(app)
+    return app
 
 
-def test_embedded_queue_runs_a_job_inside_the_app(embedded_app, tmp_path):
-    proof = tmp_path / "now.txt"
-    with embedded_app.app_context():
-        queue.enqueue(write_proof, str(proof), "now")
+@contextmanager
+def signals_restored():
+    """rq workers take over SIGINT and SIGTERM; give them back to pytest afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@pytest.fixture(autouse=True)
+def no_periodic_tasks(monkeypatch):
+    """The outbox relay ticks beside every worker; these apps have no database to relay from."""
+    monkeypatch.setattr(queue, "_periodic", [])
+
+
+@pytest.fixture
+def embedded():
+    """Make apps on the in-process queue; stop its threads afterwards, leaving the process as found."""
+    made = []
+
+    def make(tag="embedded"):
+        made.append(tiny_app(tag, REDIS_URL=None, EMBEDDED_WORKER=True))
+        return made[-1]
+
+    yield make
+    queue.stop_embedded_worker()
+    for app in made:
+        queue._runtime.apps.pop(app.extensions["artel_queue"].key, None)
+
+
+@pytest.fixture
+def real():
+    """An app on real Redis (database 14, flushed); fails, never skips, when Redis is down."""
+    redis.Redis.from_url(QUEUE_REDIS_URL).flushdb()
+    return tiny_app("real", REDIS_URL=QUEUE_REDIS_URL, EMBEDDED_WORKER=True)
+
+
+def threads_named(name: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == name]
+
+
+def test_embedded_jobs_run_inside_the_app_that_enqueued_them_on_one_thread(embedded, tmp_path):
+    first, second = embedded("first"), embedded("second")
+    with first.app_context():
+        queue.enqueue(queue_jobs.note, str(tmp_path / "first"), "now", queue="sms")
         assert queue.ping() == (True, "embedded (in-process)")
-    assert wait_for(proof, 10), "the embedded worker did not run the job"
-    assert proof.read_text() == "now|in-app"
+    with second.app_context():
+        queue.enqueue(queue_jobs.note, str(tmp_path / "second"), "now", job_id="second-job")
+    assert proof(tmp_path / "first")["app"] == "first"
+    assert proof(tmp_path / "second")["app"] == "second"
+    assert len(threads_named("artel-jobs")) == len(threads_named("artel-scheduler")) == 1
+    with second.app_context():
+        assert Job.fetch("second-job", connection=queue.connection()).get_status() == "finished"
 
 
-def test_embedded_queue_runs_delayed_jobs_when_due(embedded_app, tmp_path):
-    proof = tmp_path / "later.txt"
-    with embedded_app.app_context():
-        queue.enqueue_in(timedelta(seconds=2), write_proof, str(proof), "later")
-    time.sleep(1.0)
-    assert not proof.exists(), "a delayed job ran early"
-    assert wait_for(proof, 10), "the embedded scheduler never released the delayed job"
-
-
-def test_real_redis_job_runs_in_an_app_worker(app, redis_conn, tmp_path):
-    proof = tmp_path / "real.txt"
+def test_embedded_delayed_jobs_run_when_due_and_never_before(embedded, tmp_path):
+    app = embedded()
+    started = time.time()
     with app.app_context():
-        job = queue.enqueue(write_proof, str(proof), "real", queue="dispatch")
-        assert queue.ping()[0] and queue.ping()[1].startswith("redis ")
-    assert Queue("dispatch", connection=redis_conn).count == 1
-    worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis_conn, app=app)
-    assert worker.work(burst=True)
-    assert proof.read_text() == "real|in-app"
-    job.refresh()
-    assert job.get_status() == "finished"
+        queue.enqueue_in(timedelta(seconds=1), queue_jobs.note, str(tmp_path / "in"), "in")
+        queue.enqueue_at(datetime.now(timezone.utc) + timedelta(seconds=1), queue_jobs.note, str(tmp_path / "at"), "at")
+    for name in ("in", "at"):
+        waited = proof(tmp_path / name)["at"] - started
+        assert 1.0 <= waited < 4.0, f"enqueue_{name} ran after {waited:.2f} s"
 
 
-def test_real_rq_worker_process_with_scheduler_runs_a_delayed_job(app, redis_conn, tmp_path):
-    proof = tmp_path / "scheduled.txt"
+def test_embedded_retry_runs_a_failed_job_again_after_its_interval(embedded, tmp_path):
+    app = embedded()
+    attempts = tmp_path / "attempts"
     with app.app_context():
-        queue.enqueue_in(timedelta(seconds=1), write_proof, str(proof), "scheduled")
-    env = {**os.environ, "ARTEL_INSTANCE_DIR": str(tmp_path / "instance"), "PYTHONPATH": str(ROOT),
-           "REDIS_URL": TestConfig.REDIS_URL, "EMBEDDED_WORKER": "0"}
-    rq = Path(sys.executable).with_name("rq")
+        job = queue.enqueue(queue_jobs.fail_once, str(attempts), retry=Retry(max=2, interval=1))
+        deadline = time.monotonic() + 10
+        while job.get_status(refresh=True) != "finished" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.get_status() == "finished"
+    assert len(attempts.read_text().splitlines()) == 2
+
+
+def test_a_forked_child_starts_its_own_embedded_threads(embedded, tmp_path):
+    app = embedded()
+    with app.app_context():  # the threads run here first; fork copies the state, not the threads
+        queue.enqueue(queue_jobs.note, str(tmp_path / "parent"), "parent")
+    assert proof(tmp_path / "parent")["pid"] == os.getpid()
+    child = os.fork()
+    if child == 0:  # the child must leave through os._exit, whatever happens
+        status = 1
+        try:
+            with app.app_context():
+                queue.enqueue(queue_jobs.note, str(tmp_path / "child"), "child")
+            status = 0 if wait_for(tmp_path / "child", 10) else 2
+        finally:
+            os._exit(status)
+    deadline = time.monotonic() + 15
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    assert done[0] == child and os.waitstatus_to_exitcode(done[1]) == 0
+    assert proof(tmp_path / "child")["pid"] == child
+
+
+def test_real_redis_connection_is_in_bytes_and_app_simple_worker_runs_jobs_in_the_app(real, tmp_path):
+    with real.app_context():
+        job = queue.enqueue(queue_jobs.note, str(tmp_path / "real"), "real", queue="dispatch")
+        queue.connection().set("artel:probe", "1")
+        assert queue.connection().get("artel:probe") == b"1"  # RQ breaks on decoded responses
+        assert queue.get_queue("dispatch").job_ids == [job.id]
+        with pytest.raises(ValueError):
+            queue.get_queue("emails")
+    assert queue.start_embedded_worker(real) is False  # with Redis, the rq worker process runs jobs
+    worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis.Redis.from_url(QUEUE_REDIS_URL), app=real)
+    with signals_restored():
+        assert worker.work(burst=True)
+    assert proof(tmp_path / "real")["app"] == "real"
+    assert job.get_status(refresh=True) == "finished"
+
+
+def test_forked_app_worker_horse_opens_its_own_database_connection(app, tmp_path):
+    """A horse reusing a pooled connection of its parent would share one socket with it."""
+    conn = redis.Redis.from_url(QUEUE_REDIS_URL)
+    conn.flushdb()
+    with app.app_context():
+        parent_backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.session.remove()  # back to the pool, where a fork would find it
+    Queue("default", connection=conn).enqueue(queue_jobs.backend_pid, str(tmp_path / "pid"))
+    with signals_restored():
+        assert queue.AppWorker(["default"], connection=conn, app=app).work(burst=True)
+    assert wait_for(tmp_path / "pid", 10)
+    assert int((tmp_path / "pid").read_text()) != parent_backend
+
+
+def test_rq_cli_worker_with_scheduler_runs_a_delayed_job_inside_the_app(real, tmp_path):
+    started = time.time()
+    with real.app_context():
+        queue.enqueue_in(timedelta(seconds=1), queue_jobs.note, str(tmp_path / "scheduled"), "scheduled", queue="sms")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARTEL_INSTANCE_DIR": str(tmp_path / "instance"),
+           "REDIS_URL": QUEUE_REDIS_URL, "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI}
     worker = subprocess.Popen(
-        [str(rq), "worker", "--with-scheduler", "--url", TestConfig.REDIS_URL, "--worker-class",
-         "core.queue.AppWorker", *queue.QUEUES],
+        [str(Path(sys.executable).with_name("rq")), "worker", "--with-scheduler", "--url", QUEUE_REDIS_URL,
+         "--worker-class", "core.queue.AppWorker", *queue.QUEUES],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
-        ran = wait_for(proof, 30)
+        ran = wait_for(tmp_path / "scheduled", 20)
     finally:
         worker.terminate()
-        output = worker.communicate(timeout=15)[0].decode(errors="replace")
-    assert ran, f"the rq worker did not run the scheduled job:\n{output[-2000:]}"
-    assert proof.read_text() == "scheduled|in-app"
+        try:
+            output = worker.communicate(timeout=15)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = worker.communicate()[0].decode(errors="replace")
+    assert ran, f"the rq worker did not run the scheduled job:\n{output[-3000:]}"
+    result = proof(tmp_path / "scheduled")
+    assert result["app"] == "app" and result["pid"] != os.getpid()  # create_app()'s app, in the worker
+    assert result["at"] - started >= 1.0
 
 
-def test_ping_reports_an_unreachable_redis_quickly(app):
-    class Down(TestConfig):
-        REDIS_URL = "redis://127.0.0.1:1/0"
+def test_ping_reports_real_redis_and_its_version(real):
+    with real.app_context():
+        ok, detail = queue.ping()
+    assert ok and detail.startswith("redis ")
 
-    down = create_app(Down)
-    with down.app_context():
+
+@pytest.fixture
+def silent_server():
+    """A TCP server that accepts connections and never answers, like a hung Redis."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def accept():
+        with server:
+            while True:
+                try:
+                    accepted.append(server.accept()[0])
+                except OSError:  # closed: the test is over
+                    return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.shutdown(socket.SHUT_RDWR)
+    for conn in accepted:
+        conn.close()
+
+
+@pytest.mark.parametrize("where,error", [("refused", "ConnectionError"), ("silent", "TimeoutError")])
+def test_ping_reports_an_unreachable_or_hung_redis_quickly(where, error, silent_server):
+    url = {"refused": "redis://127.0.0.1:1/0", "silent": silent_server}[where]
+    app = tiny_app("down", REDIS_URL=url, EMBEDDED_WORKER=True)
+    with app.app_context():
         started = time.monotonic()
         ok, detail = queue.ping()
-    assert not ok and "ConnectionError" in detail
-    assert time.monotonic() - started < 5
+        took = time.monotonic() - started
+    assert not ok and error in detail
+    assert took < 2, f"ping took {took:.2f} s"
 
 
 def test_healthz_reports_database_and_queue(client):
