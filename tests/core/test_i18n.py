@@ -1,4 +1,5 @@
 """Languages: Russian and English per user, a complete catalog, money and dates per locale."""
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -12,6 +13,7 @@ from core.templating import local_time
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sdf%]")
 
 
 def test_the_browser_language_is_used_before_login(client):
@@ -48,11 +50,19 @@ def test_every_string_is_translated_and_none_is_missing_from_the_catalog(tmp_pat
     catalog = read_po(CATALOG.open("rb"))
     untranslated = [m.id for m in catalog if m.id and (not m.string or "fuzzy" in m.flags)]
     assert untranslated == []
+    assert list(catalog.obsolete) == [], "drop the #~ entries: pybabel update --ignore-obsolete"
+    wrong_placeholders = [m.id for m in catalog
+                          if m.id and sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))]
+    assert wrong_placeholders == [], "a translation must keep every %(name)s of its English text"
     fresh = tmp_path / "fresh.pot"
+    # No --ignore-dirs here: babel.cfg alone must keep .venv, tests, migrations and bench out.
     subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "-F", "babel.cfg", "-k", "_l",
-                    "-k", "lazy_gettext", "-o", str(fresh), "--ignore-dirs=.venv tests migrations bench .git", "."],
+                    "-k", "lazy_gettext", "-o", str(fresh), "."],
                    cwd=ROOT, check=True, capture_output=True)
-    extracted = {m.id for m in read_po(fresh.open("rb")) if m.id}
+    messages = [m for m in read_po(fresh.open("rb")) if m.id]
+    sources = {path.split("/")[0] for m in messages for path, _line in m.locations}
+    assert not sources & {".venv", "tests", "migrations", "bench"}, "babel.cfg must leave these out"
+    extracted = {m.id for m in messages}
     known = {m.id for m in catalog if m.id}
     assert sorted(extracted - known) == [], "new strings: run pybabel update and translate them"
 
