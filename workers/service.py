@@ -9,8 +9,10 @@ from core.geocoding import GeocodeError, geocode
 from core.i18n import lazy_gettext as _l
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
+from dispatch.models import Message
 from extensions import db
 from franchise.models import Region
+from orders.models import Offer, Order
 from workers import skills
 from workers.availability import DAYS
 from workers.models import TRANSITIONS, Interview, StatusChange, Worker, WorkerBlackout
@@ -229,3 +231,15 @@ def set_opt_out(worker: Worker, opted_out: bool) -> None:
     worker.opted_out = opted_out
     worker.opted_out_at = utcnow() if opted_out else None
     db.session.commit()
+
+
+def shift_history(worker: Worker, limit: int = 50) -> list:
+    """Return the worker's offers with their orders, latest shift first."""
+    return list(db.session.execute(select(Offer, Order).join(Order, Offer.order_id == Order.id)
+                                   .where(Offer.worker_id == worker.id).order_by(Order.starts_at.desc()).limit(limit)))
+
+
+def messages(worker: Worker, limit: int = 50) -> list:
+    """Return the worker's SMS in and out, latest first."""
+    return list(db.session.scalars(select(Message).where(Message.worker_id == worker.id)
+                                   .order_by(Message.id.desc()).limit(limit)))

@@ -141,3 +141,13 @@ def test_russian_workers_are_answered_in_russian(client, db, network, order):
 def test_missing_fields_are_a_400(client, db, order):
     form = {"Body": "YES"}
     assert client.post("/sms/inbound", data=form, headers=signed(form)).status_code == 400
+
+
+def test_the_worker_card_shows_his_shifts_and_messages(client, auth, db, network, order):
+    send(client, order.workers[0].phone, "YES")
+    auth.login(network.a_dispatcher.email)
+    page = client.get(f"/workers/{order.workers[0].id}").get_data(as_text=True)
+    shifts = page.split('data-testid="shift-history"')[1].split("</table>")[0]
+    messages = page.split('data-testid="messages"')[1].split("</ol>")[0]
+    assert "4821" in shifts and "booked" in shifts
+    assert "YES" in messages
