@@ -79,6 +79,15 @@ class Config:
     DISPATCH_WAVE_MINUTES = int(os.environ.get("DISPATCH_WAVE_MINUTES", "15"))
     DISPATCH_RADIUS_KM = float(os.environ.get("DISPATCH_RADIUS_KM", "25"))
     DISPATCH_MAX_CANDIDATES = 500
+    # Outgoing SMS share one token bucket in Redis: this many a second, bursts up to SMS_BURST (0: no limit).
+    SMS_RATE_PER_SECOND = float(os.environ.get("SMS_RATE_PER_SECOND", "30"))
+    SMS_BURST = int(os.environ.get("SMS_BURST", "30"))
+    # Reminders: the evening before (local hour) and this long before the start; a booked worker
+    # asked to confirm has until CONFIRM_WINDOW_MINUTES later (or the last reminder) to reply 1.
+    REMINDER_EVENING_HOUR = int(os.environ.get("REMINDER_EVENING_HOUR", "18"))
+    REMINDER_BEFORE_MINUTES = int(os.environ.get("REMINDER_BEFORE_MINUTES", "120"))
+    CONFIRM_WINDOW_MINUTES = int(os.environ.get("CONFIRM_WINDOW_MINUTES", "30"))
+    SHORT_ALERT_MINUTES = int(os.environ.get("SHORT_ALERT_MINUTES", "240"))  # still short this close: alert
 
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 

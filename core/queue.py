@@ -2,7 +2,7 @@
 
 Jobs are module-level functions taking ids (``<domain>/jobs.py``); they always run inside
 an app context. With REDIS_URL the Procfile's worker runs them:
-``rq worker --with-scheduler --worker-class core.queue.AppWorker dispatch sms default``.
+``rq worker --with-scheduler --worker-class core.queue.AppWorker urgent dispatch sms default``.
 Without it (``make run`` on a laptop) every connection of the process shares one fakeredis
 server, and the first enqueue starts one worker thread and one scheduler thread per
 process, so delayed jobs (enqueue_in, enqueue_at, Retry intervals) run too. RQ's own
@@ -27,7 +27,7 @@ from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-QUEUES = ("dispatch", "sms", "default")  # by workload, in priority order
+QUEUES = ("urgent", "dispatch", "sms", "default")  # in priority order: urgent orders' SMS go first
 TICK_SECONDS = 1.0
 APP_META = "artel_app"  # job.meta key: which embedded app enqueued the job
 _periodic: list = []  # callables run about every second beside the worker (the outbox relay)

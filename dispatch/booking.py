@@ -24,7 +24,7 @@ OPEN_STATUSES = ("dispatching", "filled")
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # booked | waitlisted | already_booked | already_waitlisted | clash | closed | no_offer | declined | dropped | not_booked
+    kind: str  # booked | confirmed | waitlisted | already_waitlisted | clash | closed | no_offer | declined | dropped | not_booked | expired
     order: Order | None = None
     position: int | None = None
     promoted: Offer | None = None
@@ -60,8 +60,10 @@ def accept(worker_id: int, order_id: int) -> Outcome:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
         return Outcome("closed", order)
-    if offer.state in HOLDING_STATES:
-        return Outcome("already_booked", order)
+    if offer.state in HOLDING_STATES:  # "1" (or YES again) from a booked worker confirms he will come
+        if offer.state == "booked":
+            offer.state, offer.confirmed_at, offer.confirm_by = "confirmed", utcnow(), None
+        return Outcome("confirmed", order)
     if offer.state == "waitlisted":
         return Outcome("already_waitlisted", order, _waitlist_position(order, offer))
     if _clashes(worker, order):
@@ -69,13 +71,29 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     now = utcnow()
     offer.answered_at = now
     if held_places(order) < order.booking_target:
-        offer.state, offer.booked_at = "booked", now
+        _book(offer, worker, now)
         if held_places(order) + 1 >= order.booking_target:
             order.status = "filled"
         return Outcome("booked", order)
     offer.state = "waitlisted"
     db.session.flush()
     return Outcome("waitlisted", order, _waitlist_position(order, offer))
+
+
+def _book(offer: Offer, worker: Worker, now) -> None:
+    offer.state, offer.booked_at, offer.reliability = "booked", now, worker.reliability
+    offer.confirmed_at = offer.confirm_by = None
+    offer.reminder_stage = 0
+
+
+def expire_unconfirmed(worker_id: int, order_id: int, now) -> Outcome:
+    """Release a booked place whose worker did not confirm by confirm_by; promote the next (the caller commits)."""
+    _worker, order, offer = _lock(worker_id, order_id)
+    if offer is None or offer.state != "booked" or offer.confirm_by is None or offer.confirm_by > now:
+        return Outcome("not_booked", order)
+    offer.state = "expired"
+    db.session.flush()
+    return Outcome("expired", order, promoted=promote_waitlist(order))
 
 
 def decline(worker_id: int, order_id: int) -> Outcome:
@@ -113,7 +131,7 @@ def promote_waitlist(order: Order) -> Offer | None:
                                    .with_for_update(key_share=True, skip_locked=True))
         if worker is None or worker.opted_out or _clashes(worker, order):
             continue
-        candidate.state, candidate.booked_at = "booked", utcnow()
+        _book(candidate, worker, utcnow())
         order.status = "filled" if held_places(order) + 1 >= order.booking_target else "dispatching"
         return candidate
     order.status = "dispatching"

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
-from dispatch import booking
+from dispatch import booking, reminders
 from dispatch.models import Message
 from dispatch.replies import parse
 from extensions import db
@@ -22,6 +22,7 @@ def _answer_for(worker: Worker | None, key: str, **values) -> str:
             "booked": gettext("You are booked for order %(code)s. We will remind you the day before."),
             "waitlisted": gettext("Order %(code)s is full: you are #%(position)s on the waitlist."),
             "already_booked": gettext("You are already booked for order %(code)s."),
+            "confirmed": gettext("Thank you: you are confirmed for order %(code)s."),
             "already_waitlisted": gettext("You are already #%(position)s on the waitlist for order %(code)s."),
             "clash": gettext("You already have a shift at that time, so order %(code)s cannot be booked."),
             "closed": gettext("Order %(code)s is no longer taking workers."),
@@ -49,6 +50,8 @@ def _order_for(worker: Worker, code: str | None, states) -> tuple[Order | None, 
         order = db.session.scalar(select(Order).where(Order.code == code))
         return (order, None) if order else (None, "no_offer")
     offers = _open_offers(worker, states)
+    if not offers and states == OPEN_OFFER_STATES:  # "1" to a reminder: the booked shift to confirm
+        offers = _open_offers(worker, HOLDING_STATES)
     if not offers:
         return None, "no_offer"
     if len(offers) > 1:
@@ -80,6 +83,7 @@ def handle_inbound(sid: str, from_number: str, body: str) -> str:
 def _act(worker: Worker | None, message: Message, body: str) -> str:
     reply = parse(body)
     if worker is None:
+        message.needs_attention = True  # perhaps someone who wants to work: a person calls back
         return _answer_for(None, "unknown")
     if reply.kind == "stop":
         worker.opted_out, worker.opted_out_at = True, utcnow()
@@ -90,16 +94,19 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
     if reply.kind == "help":
         return _answer_for(worker, "help")
     if reply.kind == "text":
-        return _answer_for(worker, "hint")  # stays in the dispatcher's inbox: a message with no order action
+        message.needs_attention = True  # the dispatcher's inbox
+        return _answer_for(worker, "hint")
     states = HOLDING_STATES if reply.kind == "drop" else OPEN_OFFER_STATES
     order, problem = _order_for(worker, reply.code, states)
     if problem:
-        example = _open_offers(worker, states)
+        example = _open_offers(worker, states) or _open_offers(worker, HOLDING_STATES)
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
     act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]
     outcome = act(worker.id, order.id)
     message.order_id = order.id
+    if outcome.kind == "dropped":
+        reminders.after_a_place_freed(order, outcome.promoted)
     if outcome.kind in ("no_offer", "not_booked"):
         return _answer_for(worker, outcome.kind)
     return _answer_for(worker, outcome.kind, code=order.code, position=outcome.position or 0)

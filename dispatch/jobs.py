@@ -1,14 +1,13 @@
 """RQ jobs of dispatch: plan an order's next wave of offers, send one offer. Ids in, safe twice."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import current_app
-from rq import Retry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core import queue
-from core.timeutil import to_zone, utcnow
-from dispatch import texts
+from core.timeutil import utcnow
+from dispatch import hours, notices, reminders, texts, throttle
 from dispatch.booking import held_places
 from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
 from dispatch.models import Message
@@ -18,30 +17,18 @@ from orders.models import HOLDING_STATES, Offer, Order
 from workers.candidates import Shift, find_candidates
 from workers.models import Worker
 
-QUIET_FROM, QUIET_UNTIL = time(21), time(8)
-
-
-def _quiet_until(order: Order, now: datetime) -> datetime | None:
-    """Return when quiet hours end in the order's region, or None if they are not on now."""
-    local = to_zone(now, order.region.timezone)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
-        return None
-    morning = local.replace(hour=8, minute=0, second=0, microsecond=0)
-    if local.time() >= QUIET_FROM:
-        morning += timedelta(days=1)
-    return morning
-
-
 def plan_order(order_id: int, wave: int = 1) -> int:
     """Offer the order to its next wave of candidates and schedule the wave after; return offers made."""
     order = db.session.get(Order, order_id)
     if order is None or order.status != "dispatching":
         return 0
     now = utcnow()
-    morning = None if order.urgent else _quiet_until(order, now)
+    morning = None if order.urgent else hours.quiet_until(order, now)
     if morning is not None:
         queue.enqueue_at(morning, plan_order, order_id, wave, queue="dispatch", job_id=f"plan-{order_id}-{wave}")
         return 0
+    if (db.session.scalar(select(func.max(Offer.wave)).where(Offer.order_id == order.id)) or 0) > wave:
+        return 0  # a stale run: a later wave is out already
     config = current_app.config
     offered = set(db.session.scalars(select(Offer.worker_id).where(Offer.order_id == order.id)))
     site = order.site
@@ -74,11 +61,13 @@ def plan_order(order_id: int, wave: int = 1) -> int:
     db.session.commit()
     for offer_id in db.session.scalars(select(Offer.id).where(Offer.order_id == order.id, Offer.wave == wave,
                                                              Offer.offered_at.is_(None))):
-        queue.enqueue(send_offer, offer_id, queue="sms", job_id=f"offer-{offer_id}",
-                      retry=Retry(max=4, interval=[10, 30, 60, 300]))
-    if places_left > 0 and candidates[wave_size:]:
+        notices.queue_offer(order, offer_id)
+    if chosen:  # the next wave, or, if this one asked the last candidates, the check that alerts
         queue.enqueue_in(timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]), plan_order, order_id, wave + 1,
                          queue="dispatch", job_id=f"plan-{order_id}-{wave + 1}")
+    elif places_left > 0:
+        reminders.raise_alert(order, "no_candidates", str(places_left))
+        db.session.commit()
     return len(chosen)
 
 
@@ -92,36 +81,65 @@ def send_offer(offer_id: int) -> str | None:
         offer.state = "cancelled"
         db.session.commit()
         return None
-    earlier = db.session.scalar(select(Message).where(Message.direction == "out", Message.order_id == order.id,
-                                                      Message.worker_id == worker.id))
-    if earlier is not None and earlier.sid:
-        return earlier.sid  # sent before: a second run of this job sends nothing
-    body = texts.offer_text(order, worker)
-    gateway = sms_gateway()
-    if earlier is None:
-        # Recorded before sending, so a crash after the send leaves a trace to look up.
-        earlier = Message(direction="out", phone=worker.phone, body=body, status="sending", worker_id=worker.id,
-                          order_id=order.id, region_id=worker.region_id)
-        db.session.add(earlier)
+    message = db.session.scalar(select(Message).where(
+        Message.direction == "out", Message.kind == "offer", Message.order_id == order.id,
+        Message.worker_id == worker.id).order_by(Message.id).limit(1))
+    if message is None:
+        message = Message(direction="out", kind="offer", phone=worker.phone, body=texts.offer_text(order, worker),
+                          status="queued", worker_id=worker.id, order_id=order.id, region_id=worker.region_id)
+        db.session.add(message)
         db.session.commit()
+    sid = _deliver(message, worker)
+    if sid is None:
+        offer.state = "cancelled"  # refused for good: the place is offered to someone else
     else:
-        found = gateway.find_sent(worker.phone, earlier.body, earlier.created_at)
+        offer.offered_at = offer.offered_at or utcnow()
+    db.session.commit()
+    return sid
+
+
+def send_message(message_id: int) -> str | None:
+    """Send one stored outbound SMS (a reminder, a notice, a dispatcher's text) once; return its SID."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.direction != "out" or message.status in ("failed", "cancelled"):
+        return None
+    worker = db.session.get(Worker, message.worker_id) if message.worker_id else None
+    if message.sid is None and worker is not None and worker.opted_out:
+        message.status = "cancelled"  # STOP stops every message, even one already queued
+        db.session.commit()
+        return None
+    return _deliver(message, worker)
+
+
+def _deliver(message: Message, worker: Worker | None) -> str | None:
+    """Hand message to the gateway at most once, whatever retries do; None if refused for good.
+
+    Marked "sending" and committed before the send, so that after a crash or an ambiguous
+    failure the next attempt looks the message up at the gateway instead of sending it again.
+    """
+    if message.sid:
+        return message.sid  # sent before: a second run of the job sends nothing
+    gateway = sms_gateway()
+    if message.status == "sending":
+        found = gateway.find_sent(message.phone, message.body, message.updated_at)
         if found:
-            earlier.sid, earlier.status = found, "sent"
-            offer.offered_at = offer.offered_at or utcnow()
+            message.sid, message.status = found, "sent"
             db.session.commit()
             return found
+    else:
+        message.status = "sending"
+        db.session.commit()
+    throttle.wait_for_token()
     try:
-        sent = gateway.send(worker.phone, earlier.body)
+        sent = gateway.send(message.phone, message.body)
     except PermanentSmsError as exc:
-        earlier.status, earlier.error_code = "failed", exc.code
-        offer.state = "cancelled"
-        record_permanent_error(worker, exc.code)
+        message.status, message.error_code = "failed", exc.code
+        if worker is not None:
+            record_permanent_error(worker, exc.code)
         db.session.commit()
         return None
     # AmbiguousSend propagates: the job is retried, and the retry looks the message up first.
-    earlier.sid, earlier.status = sent.sid, sent.status
-    offer.offered_at = utcnow()
+    message.sid, message.status = sent.sid, sent.status
     db.session.commit()
     return sent.sid
 

@@ -1,10 +1,12 @@
 """Messages in and out."""
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import TimestampMixin
+from core.models import FranchiseOwnedMixin, TimestampMixin
 from extensions import db
 
 FINAL_STATUSES = ("delivered", "undelivered", "failed", "received")
@@ -26,6 +28,11 @@ class Message(TimestampMixin, db.Model):
     order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     answer: Mapped[Optional[str]] = mapped_column(Text)  # for replies: what we answered, replayed on retries
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # out: offer | reminder | notice | manual
+    # Inbound text no rule understood waits in the dispatcher's inbox until someone handles it.
+    needs_attention: Mapped[bool] = mapped_column(default=False)
+    handled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    handled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
 
     worker = relationship("Worker")
 
@@ -35,3 +42,21 @@ class Message(TimestampMixin, db.Model):
 
     def __tenant_allows__(self, scope) -> bool:
         return self.region_id in scope.region_ids
+
+
+ALERT_KINDS = ("no_candidates", "short")
+
+
+class Alert(FranchiseOwnedMixin, TimestampMixin, db.Model):
+    """Something a dispatcher must act on: an order that will not fill by itself."""
+
+    __table_args__ = (UniqueConstraint("order_id", "kind", name="uq_alert_order_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300))
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    order = relationship("Order")

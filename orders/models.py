@@ -39,6 +39,7 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     max_factor: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("2.00"))
     booking_target: Mapped[int] = mapped_column(default=0)  # M: places to book for N needed
     foreman_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    cancel_reason: Mapped[Optional[str]] = mapped_column(String(200))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
 
     region = relationship("Region")
@@ -68,6 +69,12 @@ class Offer(FranchiseOwnedMixin, TimestampMixin, db.Model):
     answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     wave: Mapped[int] = mapped_column(default=1)
     booked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # The worker's reliability when he took the place: what calibration compares with who came.
+    reliability: Mapped[Optional[Decimal]] = mapped_column(Numeric(4, 3))
+    # Reminders: 0 none yet, 1 the evening before, 2 the last one before the start.
+    reminder_stage: Mapped[int] = mapped_column(default=0)
+    confirm_by: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # else the place is released
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     order = relationship("Order")
     worker = relationship("Worker")

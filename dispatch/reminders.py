@@ -1,0 +1,183 @@
+"""Before the shift: remind, ask to confirm, give unconfirmed places to the waitlist, alert when short.
+
+A sweep runs about every ``SWEEP_SECONDS`` beside the job worker (whichever worker takes the
+Redis lock) and looks at open orders starting within two days:
+
+- the evening before (``REMINDER_EVENING_HOUR`` local), each booked worker is reminded and
+  asked to reply "1 <code>"; he has until the last reminder to do so;
+- ``REMINDER_BEFORE_MINUTES`` before the start, the last reminder: a confirmed worker is
+  told "see you", an unconfirmed one is asked again with ``CONFIRM_WINDOW_MINUTES`` to answer;
+- a booked worker past his confirm_by loses the place to the first on the waitlist (who
+  is told, and must confirm in turn); with nobody waiting he keeps it: a maybe is better
+  than an empty place;
+- an order still short of N ``SHORT_ALERT_MINUTES`` before its start alerts the dispatcher;
+- at the start the order is in progress, and offers nobody answered expire;
+- work a killed job left undone is taken up again: offers never sent are queued again
+  (sending is idempotent), and a dispatching order with no recent wave gets its next one.
+
+Every step is a state change made once (reminder_stage, confirm_by, unique alerts), so a
+sweep repeated or run by two workers at once sends nothing twice.
+"""
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from core import outbox, queue
+from core.timeutil import to_zone, utcnow
+from dispatch import booking, hours, notices, texts
+from dispatch.models import Alert
+from extensions import db
+from orders.models import HOLDING_STATES, Offer, Order
+from workers.models import Worker
+
+SWEEP_SECONDS = 20
+STALE_AFTER = timedelta(minutes=2)  # a job this late was lost, not slow
+LOOKAHEAD = timedelta(days=2)
+log = logging.getLogger(__name__)
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=current_app.config["CONFIRM_WINDOW_MINUTES"])
+
+
+def after_a_place_freed(order: Order, promoted: Offer | None) -> None:
+    """Tell the promoted worker, or, with nobody waiting, plan another wave (the caller commits)."""
+    if promoted is not None:
+        announce_promotion(order, promoted, utcnow())
+    elif order.status == "dispatching" and order.starts_at > utcnow():
+        replan(order)
+
+
+def announce_promotion(order: Order, offer: Offer, now: datetime) -> None:
+    """Tell a worker promoted from the waitlist; once reminders have begun he must confirm too."""
+    worker = db.session.get(Worker, offer.worker_id)
+    confirm = now >= hours.evening_before(order)
+    if confirm:
+        offer.confirm_by = now + _window()
+        offer.reminder_stage = 2 if now >= hours.last_call(order) else 1
+    notices.notify(worker, order, "notice", texts.promoted_text(order, worker, confirm=confirm))
+
+
+def replan(order: Order) -> None:
+    """Promise the order's next wave of offers (the caller commits)."""
+    last_wave = db.session.scalar(select(func.max(Offer.wave)).where(Offer.order_id == order.id)) or 0
+    outbox.promise("dispatch.jobs.plan_order", order.id, last_wave + 1, queue_name="dispatch")
+
+
+def raise_alert(order: Order, kind: str, detail: str) -> Alert | None:
+    """Record an alert for the order's dispatcher once per kind (the caller commits).
+
+    detail is figures, not prose (the page words it in the reader's language): "short"
+    has "held/needed", "no_candidates" the places left.
+    """
+    if db.session.scalar(select(Alert.id).where(Alert.order_id == order.id, Alert.kind == kind)) is not None:
+        return None
+    alert = Alert(order_id=order.id, kind=kind, detail=detail[:300], franchise_id=order.franchise_id)
+    db.session.add(alert)
+    return alert
+
+
+@queue.every_tick
+def sweep_when_due() -> None:
+    """Run the sweep if no process ran it in the last SWEEP_SECONDS."""
+    if queue.connection().set("artel:reminders:sweep", "1", nx=True, ex=SWEEP_SECONDS):
+        sweep()
+        outbox.relay_quietly()
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Do every reminder, release and alert that is due; return how many offers were touched."""
+    now = now or utcnow()
+    touched = 0
+    for order in db.session.scalars(select(Order).where(
+            Order.status.in_(booking.OPEN_STATUSES), Order.starts_at <= now + LOOKAHEAD).order_by(Order.starts_at)):
+        if order.starts_at <= now:
+            _start(order)
+            continue
+        for offer in db.session.scalars(select(Offer).where(Offer.order_id == order.id,
+                                                            Offer.state.in_(HOLDING_STATES)).order_by(Offer.id)):
+            touched += _remind(order, offer, now)
+        _alert_if_short(order, now)
+        db.session.commit()
+    db.session.commit()
+    return touched + redrive(now)
+
+
+def redrive(now: datetime) -> int:
+    """Queue again what a killed job left undone; return how many offers or orders were taken up."""
+    stale = now - STALE_AFTER
+    unsent = list(db.session.execute(select(Offer.id, Order).join(Order, Offer.order_id == Order.id).where(
+        Offer.state == "offered", Offer.offered_at.is_(None), Offer.created_at < stale,
+        Order.status.in_(booking.OPEN_STATUSES), Order.starts_at > now)))
+    for offer_id, order in unsent:
+        notices.queue_offer(order, offer_id)
+    wave_gap = timedelta(minutes=current_app.config["DISPATCH_WAVE_MINUTES"]) * 2 + STALE_AFTER
+    latest = (select(Offer.order_id, func.max(Offer.created_at).label("last")).group_by(Offer.order_id).subquery())
+    stalled = list(db.session.scalars(select(Order).outerjoin(latest, latest.c.order_id == Order.id).where(
+        Order.status == "dispatching", Order.starts_at > now, Order.created_at < stale,
+        func.coalesce(latest.c.last, Order.created_at) < now - wave_gap,
+        ~select(Alert.id).where(Alert.order_id == Order.id, Alert.kind == "no_candidates").exists())))
+    for order in stalled:
+        if booking.held_places(order) < order.booking_target and (order.urgent or not hours.quiet_until(order, now)):
+            replan(order)
+    db.session.commit()
+    return len(unsent) + len(stalled)
+
+
+def _remind(order: Order, offer: Offer, now: datetime) -> int:
+    """Take the one step due for this place now; return 1 if anything changed."""
+    worker = db.session.get(Worker, offer.worker_id)
+    if offer.state == "booked" and offer.confirm_by is not None and offer.confirm_by <= now:
+        if _someone_waits(order):
+            return _release_unconfirmed(order, offer, worker, now)
+        offer.confirm_by = None  # nobody to give the place to: he keeps it, and is asked again below
+    if offer.reminder_stage < 2 and now >= hours.last_call(order):
+        confirm = offer.state == "booked"
+        offer.reminder_stage = 2
+        if confirm:
+            offer.confirm_by = now + _window()
+        notices.notify(worker, order, "reminder", texts.reminder_text(order, worker, evening=False, confirm=confirm))
+        return 1
+    local_hour = to_zone(now, order.region.timezone).hour
+    if offer.reminder_stage == 0 and now >= hours.evening_before(order) and local_hour < hours.QUIET_FROM.hour:
+        offer.reminder_stage = 1
+        if offer.state == "booked":
+            offer.confirm_by = hours.last_call(order)
+        notices.notify(worker, order, "reminder",
+                       texts.reminder_text(order, worker, evening=True, confirm=offer.state == "booked"))
+        return 1
+    return 0
+
+
+def _release_unconfirmed(order: Order, offer: Offer, worker: Worker, now: datetime) -> int:
+    """Give the place of a worker who did not confirm to the first on the waitlist."""
+    outcome = booking.expire_unconfirmed(offer.worker_id, order.id, now)
+    if outcome.kind != "expired":
+        return 0  # he confirmed a moment ago
+    notices.notify(worker, order, "notice", texts.expired_text(order, worker))
+    if outcome.promoted is not None:
+        announce_promotion(order, outcome.promoted, now)
+    return 1
+
+
+def _someone_waits(order: Order) -> bool:
+    return db.session.scalar(select(Offer.id).where(Offer.order_id == order.id, Offer.state == "waitlisted")
+                             .limit(1)) is not None
+
+
+def _alert_if_short(order: Order, now: datetime) -> None:
+    if now < order.starts_at - timedelta(minutes=current_app.config["SHORT_ALERT_MINUTES"]):
+        return
+    held = booking.held_places(order)
+    if held < order.workers_needed:
+        raise_alert(order, "short", f"{held}/{order.workers_needed}")
+
+
+def _start(order: Order) -> None:
+    """The shift has begun: the order is in progress and unanswered offers expire."""
+    order.status = "in_progress"
+    db.session.execute(update(Offer).where(Offer.order_id == order.id, Offer.state.in_(("offered", "waitlisted")))
+                       .values(state="expired"))
+    db.session.commit()
