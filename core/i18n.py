@@ -86,6 +86,11 @@ OFFER_STATE_LABELS = {
     "expired": lazy_gettext("expired"),
     "cancelled": lazy_gettext("cancelled"),
 }
+# Alerts carry figures in .detail: "short" has "held/needed", "no_candidates" the places left.
+ALERT_TEXTS = {
+    "short": lazy_gettext("Still short: %(detail)s workers booked, and the shift starts within hours."),
+    "no_candidates": lazy_gettext("Candidates ran out with %(detail)s places left: book by hand, widen the search or raise the pay."),
+}
 ACTION_LABELS = {
     "create": lazy_gettext("created"),
     "update": lazy_gettext("changed"),
@@ -95,6 +100,12 @@ ACTION_LABELS = {
     "export": lazy_gettext("exported"),
     "erase": lazy_gettext("personal data erased"),
 }
+
+
+def alert_text(alert) -> str:
+    """Word an alert in the reader's language."""
+    template = ALERT_TEXTS.get(alert.kind)
+    return str(template) % {"detail": alert.detail} if template else f"{alert.kind}: {alert.detail}"
 
 
 def label(table: dict, code) -> str:

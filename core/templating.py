@@ -40,6 +40,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["alert_text"] = i18n.alert_text
     for name, table in (
         ("role_label", i18n.ROLE_LABELS),
         ("tier_label", i18n.TIER_LABELS),

@@ -47,7 +47,7 @@ def _waitlist_position(order: Order, offer: Offer) -> int:
         Offer.order_id == order.id, Offer.state == "waitlisted", Offer.answered_at <= offer.answered_at)) or 1
 
 
-def _clashes(worker: Worker, order: Order) -> bool:
+def clashes(worker: Worker, order: Order) -> bool:
     return db.session.scalar(select(Offer.id).where(
         Offer.worker_id == worker.id, Offer.order_id != order.id, Offer.state.in_(HOLDING_STATES),
         Offer.starts_at < order.ends_at, Offer.ends_at > order.starts_at).limit(1)) is not None
@@ -66,13 +66,14 @@ def accept(worker_id: int, order_id: int) -> Outcome:
         return Outcome("confirmed", order)
     if offer.state == "waitlisted":
         return Outcome("already_waitlisted", order, _waitlist_position(order, offer))
-    if _clashes(worker, order):
+    if clashes(worker, order):
         return Outcome("clash", order)
     now = utcnow()
     offer.answered_at = now
     if held_places(order) < order.booking_target:
         _book(offer, worker, now)
-        if held_places(order) + 1 >= order.booking_target:
+        db.session.flush()
+        if held_places(order) >= order.booking_target:
             order.status = "filled"
         return Outcome("booked", order)
     offer.state = "waitlisted"
@@ -108,14 +109,44 @@ def decline(worker_id: int, order_id: int) -> Outcome:
 
 
 def drop(worker_id: int, order_id: int) -> Outcome:
-    """Give a booked place back and promote the first on the waitlist (the caller commits)."""
+    """The worker gives his place back; the first on the waitlist gets it (the caller commits)."""
+    return release(worker_id, order_id, "dropped")
+
+
+def release(worker_id: int, order_id: int, new_state: str) -> Outcome:
+    """Take a held place back (dropped by the worker, cancelled by the dispatcher) and promote the next."""
     _worker, order, offer = _lock(worker_id, order_id)
     if offer is None or offer.state not in HOLDING_STATES:
         return Outcome("not_booked", order)
-    offer.state, offer.answered_at = "dropped", utcnow()
+    offer.state, offer.answered_at = new_state, utcnow()
     db.session.flush()
-    promoted = promote_waitlist(order)
+    promoted = promote_waitlist(order) if order.status in OPEN_STATUSES else None
     return Outcome("dropped", order, promoted=promoted)
+
+
+def book_manually(worker_id: int, order_id: int, franchise_id: int) -> Outcome:
+    """A dispatcher books a worker (who called, say), offered or not, if a place is free (the caller commits)."""
+    worker, order, offer = _lock(worker_id, order_id)
+    if worker is None or order is None:
+        return Outcome("no_offer", order)
+    if order.status not in OPEN_STATUSES:
+        return Outcome("closed", order)
+    if offer is not None and offer.state in HOLDING_STATES:
+        return Outcome("already_booked", order)
+    if clashes(worker, order):
+        return Outcome("clash", order)
+    if held_places(order) >= order.booking_target:
+        return Outcome("full", order)
+    if offer is None:
+        offer = Offer(order_id=order.id, worker_id=worker.id, franchise_id=franchise_id, starts_at=order.starts_at,
+                      ends_at=order.ends_at, wave=0)  # wave 0: not from a wave of SMS
+        db.session.add(offer)
+    offer.answered_at = utcnow()
+    _book(offer, worker, offer.answered_at)
+    db.session.flush()
+    if held_places(order) >= order.booking_target:
+        order.status = "filled"
+    return Outcome("booked", order)
 
 
 def promote_waitlist(order: Order) -> Offer | None:
@@ -129,10 +160,11 @@ def promote_waitlist(order: Order) -> Offer | None:
         # deadlock; he stays on the waitlist for the next free place.
         worker = db.session.scalar(select(Worker).where(Worker.id == candidate.worker_id)
                                    .with_for_update(key_share=True, skip_locked=True))
-        if worker is None or worker.opted_out or _clashes(worker, order):
+        if worker is None or worker.opted_out or clashes(worker, order):
             continue
         _book(candidate, worker, utcnow())
-        order.status = "filled" if held_places(order) + 1 >= order.booking_target else "dispatching"
+        db.session.flush()
+        order.status = "filled" if held_places(order) >= order.booking_target else "dispatching"
         return candidate
     order.status = "dispatching"
     return None

@@ -68,6 +68,13 @@ def promoted_text(order, worker, *, confirm: bool) -> str:
         return _fit(template, {**_when(order), "minutes": _confirm_minutes()}, order.site.address)
 
 
+def booked_text(order, worker) -> str:
+    """The dispatcher booked the worker by hand."""
+    with force_locale(worker.language):
+        template = gettext("You are booked for order %(code)s, %(day)s %(start)s, %(address)s. DROP %(code)s if you cannot come")
+        return _fit(template, _when(order), order.site.address)
+
+
 def cancelled_text(order, worker) -> str:
     with force_locale(worker.language):
         return gettext("Order %(code)s on %(day)s %(start)s is cancelled. Sorry: we will write when there is other work") % _when(order)
@@ -112,6 +119,7 @@ def samples(language: str) -> list[tuple[str, str]]:
         ("reminder_confirmed", reminder_text(order, worker, evening=False, confirm=False)),
         ("promoted_confirm", promoted_text(order, worker, confirm=True)),
         ("promoted", promoted_text(order, worker, confirm=False)),
+        ("booked", booked_text(order, worker)),
         ("expired", expired_text(order, worker)),
         ("released", released_text(order, worker)),
         ("moved", moved_text(order, worker)),

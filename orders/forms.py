@@ -24,3 +24,20 @@ class OrderForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = StringField(_l("Answer as this worker"), validators=[DataRequired(), Length(max=1600)])
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Why is it cancelled?"), validators=[DataRequired(), Length(max=200)])
+
+
+class ChangeForm(FlaskForm):
+    """Headcount and time of an order already dispatching: saving re-plans it."""
+
+    workers_needed = IntegerField(_l("Workers needed"), validators=[InputRequired(), NumberRange(1, 500)])
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    start = TimeField(_l("Starts"), validators=[InputRequired()])
+    end = TimeField(_l("Ends"), validators=[InputRequired()])
+
+
+class BookForm(FlaskForm):
+    phone = StringField(_l("Book a worker by phone"), validators=[DataRequired(), Length(max=32)])

@@ -4,16 +4,20 @@ from decimal import Decimal
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_smorest import abort as api_abort
+from flask_wtf import FlaskForm
 
 from clients.models import Site
 from core.auth import api_auth_required, role_required
 from core.i18n import gettext as _
+from core.timeutil import to_zone
+from dispatch import console
 from extensions import db
 from orders import api_bp, attendance, bp, service
-from orders.forms import OrderForm
+from orders.forms import BookForm, CancelForm, ChangeForm, OrderForm
 from orders.schemas import OrderDetailOut, OrderIn, OrderOut, OrderQuery
 from workers import skills
 from workers.availability import local_shift
+from workers.service import find_by_phone, get_worker
 
 
 @bp.route("/foreman")
@@ -133,12 +137,21 @@ def create():
     return render_template("orders/form.html", form=form), (400 if request.method == "POST" else 200)
 
 
+def _detail_page(order, status=200, **forms):
+    local_start = to_zone(order.starts_at, order.region.timezone)
+    local_end = to_zone(order.ends_at, order.region.timezone)
+    forms.setdefault("cancel_form", CancelForm())
+    forms.setdefault("change_form", ChangeForm(data={"workers_needed": order.workers_needed, "day": local_start.date(),
+                                                      "start": local_start.time(), "end": local_end.time()}))
+    forms.setdefault("book_form", BookForm())
+    return render_template("orders/detail.html", order=order, fill=service.fill_status(order),
+                           offers=service.offers_of(order), alerts=console.alerts_of(order), **forms), status
+
+
 @bp.route("/<int:order_id>")
 @role_required("dispatcher", "partner")
 def detail(order_id):
-    order = service.get_order(order_id) or abort(404)
-    return render_template("orders/detail.html", order=order, fill=service.fill_status(order),
-                           offers=service.offers_of(order))
+    return _detail_page(service.get_order(order_id) or abort(404))
 
 
 @bp.route("/<int:order_id>/board")
@@ -147,3 +160,89 @@ def board(order_id):
     order = service.get_order(order_id) or abort(404)
     return render_template("orders/_board.html", order=order, fill=service.fill_status(order),
                            offers=service.offers_of(order))
+
+
+@bp.post("/<int:order_id>/cancel")
+@role_required("dispatcher", "partner")
+def cancel(order_id):
+    order = service.get_order(order_id) or abort(404)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel_order(order, form.reason.data, current_user)
+        except service.OrderError as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            flash(_("Order %(code)s is cancelled; the booked workers are told.", code=order.code), "info")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    return _detail_page(order, 400, cancel_form=form)
+
+
+@bp.post("/<int:order_id>/change")
+@role_required("dispatcher", "partner")
+def change(order_id):
+    order = service.get_order(order_id) or abort(404)
+    form = ChangeForm()
+    if form.validate_on_submit():
+        starts_at, ends_at = local_shift(form.day.data, form.start.data, form.end.data, order.region.timezone)
+        try:
+            service.change_order(order, form.workers_needed.data, starts_at, ends_at, current_user)
+        except service.OrderError as exc:
+            (getattr(form, exc.field, None) or form.workers_needed).errors.append(str(exc))
+        else:
+            flash(_("Order %(code)s changed and re-planned.", code=order.code), "info")
+            return redirect(url_for("orders.detail", order_id=order.id))
+    return _detail_page(order, 400, change_form=form)
+
+
+@bp.post("/<int:order_id>/book")
+@role_required("dispatcher", "partner")
+def book_by_phone(order_id):
+    order = service.get_order(order_id) or abort(404)
+    form = BookForm()
+    if form.validate_on_submit():
+        worker = find_by_phone(form.phone.data)
+        if worker is None:
+            form.phone.errors.append(_("No worker with that phone in your pool."))
+        else:
+            return _by_hand(order, worker, console.book)
+    return _detail_page(order, 400, book_form=form)
+
+
+@bp.post("/<int:order_id>/workers/<int:worker_id>/book")
+@role_required("dispatcher", "partner")
+def book_worker(order_id, worker_id):
+    return _by_hand(*_order_and_worker(order_id, worker_id), console.book)
+
+
+@bp.post("/<int:order_id>/workers/<int:worker_id>/unbook")
+@role_required("dispatcher", "partner")
+def unbook_worker(order_id, worker_id):
+    return _by_hand(*_order_and_worker(order_id, worker_id), console.unbook)
+
+
+@bp.post("/<int:order_id>/workers/<int:worker_id>/resend")
+@role_required("dispatcher", "partner")
+def resend_offer(order_id, worker_id):
+    return _by_hand(*_order_and_worker(order_id, worker_id), console.resend)
+
+
+def _order_and_worker(order_id, worker_id):
+    order = service.get_order(order_id) or abort(404)
+    worker = get_worker(worker_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form has expired: reload the page.")
+    return order, worker
+
+
+def _by_hand(order, worker, act):
+    try:
+        act(order, worker)
+    except console.ConsoleError as exc:
+        flash(str(exc), "error")
+        return _detail_page(order, 409)
+    name = worker.full_name
+    flash({"book": _("%(name)s is booked and told by SMS.", name=name),
+           "unbook": _("%(name)s is unbooked and told by SMS.", name=name),
+           "resend": _("The offer is sent to %(name)s again.", name=name)}[act.__name__], "info")
+    return redirect(url_for("orders.detail", order_id=order.id))

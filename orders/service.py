@@ -9,6 +9,7 @@ from clients.models import Client, Site
 from core import outbox
 from core.i18n import lazy_gettext as _l
 from core.timeutil import utcnow
+from dispatch import booking, notices, reminders, texts
 from dispatch.overbooking import fixed_target, prob_at_least
 from extensions import db
 from orders.models import HOLDING_STATES, Offer, Order, RateCard
@@ -72,14 +73,8 @@ def create_order(data: dict, by=None) -> Order:
         raise OrderError(_l("No such site for this client."), "site_id")
     if site.lat is None or site.lon is None:
         raise OrderError(_l("The site has no coordinates: set them before ordering."), "site_id")
-    needed = data["workers_needed"]
-    if not 1 <= needed <= MAX_WORKERS:
-        raise OrderError(_l("Between 1 and %(n)s workers.", n=MAX_WORKERS), "workers_needed")
-    starts_at, ends_at = data["starts_at"], data["ends_at"]
-    if ends_at <= starts_at or ends_at - starts_at > timedelta(hours=24):
-        raise OrderError(_l("A shift ends after it starts and lasts at most 24 hours."), "ends_at")
-    if starts_at < utcnow() - timedelta(minutes=5):
-        raise OrderError(_l("The shift has already started."), "starts_at")
+    needed, starts_at, ends_at = data["workers_needed"], data["starts_at"], data["ends_at"]
+    _check_shape(needed, starts_at, ends_at)
     try:
         skill_mask = skills.mask_for(data.get("skills") or ())
     except skills.SkillError as exc:
@@ -142,3 +137,96 @@ def fill_status(order: Order) -> dict:
     booked = [float(w.reliability) for o, w in rows if o.state in HOLDING_STATES]
     return {"counts": counts, "booked": len(booked), "target": order.booking_target, "needed": order.workers_needed,
             "show_up_probability": round(prob_at_least(order.workers_needed, booked), 4)}
+
+
+CHANGEABLE = ("dispatching", "filled")
+
+
+def _locked(order: Order) -> Order:
+    return db.session.scalar(select(Order).where(Order.id == order.id).with_for_update(key_share=True))
+
+
+def cancel_order(order: Order, reason: str, by=None) -> Order:
+    """Cancel the order: every offer closes, and everyone who said yes is told; commit."""
+    order = _locked(order)
+    if order.status not in ("draft", *CHANGEABLE):
+        raise OrderError(_l("Only an order that has not started can be cancelled."), "status")
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(_l("Say why the order is cancelled."), "reason")
+    order.status, order.cancel_reason = "cancelled", reason[:200]
+    for offer in db.session.scalars(select(Offer).where(Offer.order_id == order.id,
+                                                        Offer.state.in_(("offered", "waitlisted", *HOLDING_STATES)))):
+        if offer.state != "offered":  # those who never answered need no word
+            worker = db.session.get(Worker, offer.worker_id)
+            notices.notify(worker, order, "notice", texts.cancelled_text(order, worker))
+        offer.state = "cancelled"
+    db.session.commit()
+    outbox.relay_quietly()
+    return order
+
+
+def change_order(order: Order, workers_needed: int, starts_at, ends_at, by=None) -> Order:
+    """Change headcount or time after dispatch and re-plan: booked workers are told; commit.
+
+    A new time moves every open offer and asks the booked to confirm again (a worker whose
+    other shift now overlaps loses this one). Fewer workers release the latest, unconfirmed
+    bookings first; more workers take the waitlist first, then a new wave.
+    """
+    order = _locked(order)
+    if order.status not in CHANGEABLE:
+        raise OrderError(_l("Only an order that is dispatching or filled can be changed."), "status")
+    _check_shape(workers_needed, starts_at, ends_at)
+    moved = (starts_at, ends_at) != (order.starts_at, order.ends_at)
+    order.workers_needed, order.starts_at, order.ends_at = workers_needed, starts_at, ends_at
+    if order.overbooking_factor is not None:
+        order.booking_target = fixed_target(workers_needed, float(order.overbooking_factor))
+    else:
+        order.booking_target = max(workers_needed, min(order.booking_target, int(workers_needed * order.max_factor)))
+    if moved:
+        _move_offers(order)
+    _fit_to_target(order)
+    db.session.commit()
+    outbox.relay_quietly()
+    return order
+
+
+def _check_shape(needed: int, starts_at, ends_at) -> None:
+    if not 1 <= needed <= MAX_WORKERS:
+        raise OrderError(_l("Between 1 and %(n)s workers.", n=MAX_WORKERS), "workers_needed")
+    if ends_at <= starts_at or ends_at - starts_at > timedelta(hours=24):
+        raise OrderError(_l("A shift ends after it starts and lasts at most 24 hours."), "ends_at")
+    if starts_at < utcnow() - timedelta(minutes=5):
+        raise OrderError(_l("The shift has already started."), "starts_at")
+
+
+def _move_offers(order: Order) -> None:
+    for offer in db.session.scalars(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(
+            ("offered", "waitlisted", *HOLDING_STATES)))):
+        offer.starts_at, offer.ends_at = order.starts_at, order.ends_at
+        if offer.state not in HOLDING_STATES:
+            continue
+        worker = db.session.get(Worker, offer.worker_id)
+        if booking.clashes(worker, order):
+            offer.state = "cancelled"
+            notices.notify(worker, order, "notice", texts.released_text(order, worker))
+            continue
+        offer.state, offer.confirmed_at, offer.confirm_by, offer.reminder_stage = "booked", None, None, 0
+        notices.notify(worker, order, "notice", texts.moved_text(order, worker))
+
+
+def _fit_to_target(order: Order) -> None:
+    """Release surplus places, or fill free ones from the waitlist and then a new wave."""
+    db.session.flush()
+    holding = list(db.session.scalars(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES))
+                                      .order_by((Offer.state == "confirmed").asc(), Offer.booked_at.desc())))
+    for offer in holding[:max(0, len(holding) - order.booking_target)]:
+        offer.state = "cancelled"
+        worker = db.session.get(Worker, offer.worker_id)
+        notices.notify(worker, order, "notice", texts.released_text(order, worker))
+    db.session.flush()
+    while (promoted := booking.promote_waitlist(order)) is not None:
+        reminders.announce_promotion(order, promoted, utcnow())
+    order.status = "filled" if booking.held_places(order) >= order.booking_target else "dispatching"
+    if order.status == "dispatching":
+        reminders.replan(order)

@@ -15,6 +15,7 @@ from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
 from core.timeutil import utcnow
+from dispatch.models import Alert, Message
 from orders.models import Offer, Order, RateCard
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
@@ -40,6 +41,10 @@ def _b_rows(net, db):
     event = ratings_service.record_event(net.b_worker.id, "came", utcnow(), quality=5)
     order = factories.order(net.b_site, needed=2, target=3, code="909173")
     offer = factories.offer(order, net.b_worker)
+    message = factories._save(Message(direction="in", phone=net.b_worker.phone, body="where is the gate? B-secret",
+                                      status="received", sid="SMb0000000000000000000000000000001", needs_attention=True,
+                                      worker_id=net.b_worker.id, region_id=net.kazan.id, order_id=order.id))
+    alert = factories._save(Alert(order_id=order.id, kind="short", detail="0/2", franchise_id=net.b.id))
     card = factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
                                     pay_rate=Decimal("100"), bill_rate=Decimal("200")))
     return {
@@ -57,6 +62,8 @@ def _b_rows(net, db):
         "order": order.id,
         "offer": offer.id,
         "rate_card": card.id,
+        "message": message.id,
+        "alert": alert.id,
     }
 
 
@@ -79,6 +86,8 @@ def _snapshot(db, net):
         (Order, Order.franchise_id == net.b.id),
         (Offer, Offer.franchise_id == net.b.id),
         (RateCard, RateCard.region_id == net.kazan.id),
+        (Message, Message.region_id == net.kazan.id),
+        (Alert, Alert.franchise_id == net.b.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
             rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
@@ -87,7 +96,7 @@ def _snapshot(db, net):
 
 def _b_secrets(net):
     return [net.b.name, net.kazan.name, net.b_client.name, net.b_site.name, net.b_worker.last_name,
-            net.b_partner.email, net.b_client.phone, "909173"]
+            net.b_partner.email, net.b_client.phone, "909173", "B-secret"]
 
 
 def _urls(rule, b_rows, net):

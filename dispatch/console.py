@@ -1,0 +1,119 @@
+"""The dispatcher's hands: book, unbook and re-send by hand; the inbox of texts no rule understood; alerts."""
+from sqlalchemy import func, select
+
+from core import outbox
+from core.i18n import lazy_gettext as _l
+from core.timeutil import utcnow
+from dispatch import booking, notices, reminders, texts
+from dispatch.models import Alert, Message
+from extensions import db
+from orders.models import Offer, Order
+from workers.models import Worker
+
+REPLY_MAX = 320  # two GSM-7 segments; a Cyrillic reply of this length is five
+
+
+class ConsoleError(ValueError):
+    """The dispatcher asked for something the order or the worker does not allow."""
+
+
+_REFUSALS = {
+    "closed": _l("The order is no longer taking workers."),
+    "already_booked": _l("The worker is already booked on this order."),
+    "clash": _l("The worker has another shift at that time."),
+    "full": _l("The order is full: unbook someone or raise the headcount first."),
+    "no_offer": _l("No such worker or order."),
+    "not_booked": _l("The worker holds no place on this order."),
+}
+
+
+def _finish() -> None:
+    db.session.commit()
+    outbox.relay_quietly()
+
+
+def book(order: Order, worker: Worker) -> None:
+    """Book worker on order by hand (he called the office, say) and tell him; commit."""
+    if worker.status != "active" or worker.region_id != order.region_id:
+        raise ConsoleError(_l("Only an active worker of the order's region can be booked."))
+    outcome = booking.book_manually(worker.id, order.id, order.franchise_id)
+    if outcome.kind != "booked":
+        db.session.rollback()
+        raise ConsoleError(_REFUSALS[outcome.kind])
+    notices.notify(worker, order, "notice", texts.booked_text(order, worker))
+    _finish()
+
+
+def unbook(order: Order, worker: Worker) -> None:
+    """Take the worker's place back, tell him, and give it to the waitlist or a new wave; commit."""
+    outcome = booking.release(worker.id, order.id, "cancelled")
+    if outcome.kind != "dropped":
+        db.session.rollback()
+        raise ConsoleError(_REFUSALS[outcome.kind])
+    notices.notify(worker, order, "notice", texts.released_text(order, worker))
+    reminders.after_a_place_freed(outcome.order, outcome.promoted)
+    _finish()
+
+
+def resend(order: Order, worker: Worker) -> None:
+    """Send the offer again to a worker who has not answered it; commit."""
+    offer = db.session.scalar(select(Offer).where(Offer.order_id == order.id, Offer.worker_id == worker.id))
+    if offer is None or offer.state != "offered" or order.status not in booking.OPEN_STATUSES:
+        raise ConsoleError(_l("Only an open offer nobody answered can be sent again."))
+    if worker.opted_out:
+        raise ConsoleError(_l("The worker replied STOP: no messages until he replies START."))
+    notices.notify(worker, order, "resend", texts.offer_text(order, worker))
+    offer.offered_at = offer.offered_at or utcnow()
+    _finish()
+
+
+def inbox(include_handled: bool = False, limit: int = 200) -> list[tuple[Message, Worker | None, Order | None]]:
+    """Texts from workers (and strangers) that no rule understood, oldest unhandled first."""
+    stmt = (select(Message, Worker, Order).outerjoin(Worker, Message.worker_id == Worker.id)
+            .outerjoin(Order, Message.order_id == Order.id)
+            .where(Message.direction == "in", Message.needs_attention.is_(True)))
+    if include_handled:
+        stmt = stmt.order_by(Message.id.desc())
+    else:
+        stmt = stmt.where(Message.handled_at.is_(None)).order_by(Message.id)
+    return [tuple(row) for row in db.session.execute(stmt.limit(limit))]
+
+
+def unhandled_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Message).where(
+        Message.direction == "in", Message.needs_attention.is_(True), Message.handled_at.is_(None))) or 0
+
+
+def handle(message: Message, by, answer: str = "") -> Message | None:
+    """Mark an inbox message handled, first texting answer back to the worker if given; commit."""
+    if message.direction != "in" or not message.needs_attention:
+        raise ConsoleError(_l("That message is not in the inbox."))
+    answer = (answer or "").strip()
+    sent = None
+    if answer:
+        if len(answer) > REPLY_MAX:
+            raise ConsoleError(_l("At most %(n)s characters.", n=REPLY_MAX))
+        worker = db.session.get(Worker, message.worker_id) if message.worker_id else None
+        if worker is None:
+            raise ConsoleError(_l("The sender is not in the pool: call him back instead."))
+        if worker.opted_out:
+            raise ConsoleError(_l("The worker replied STOP: no messages until he replies START."))
+        order = db.session.get(Order, message.order_id) if message.order_id else None
+        sent = notices.notify(worker, order, "manual", answer)
+    message.handled_at, message.handled_by_id = utcnow(), by.id
+    _finish()
+    return sent
+
+
+def open_alerts(limit: int = 100) -> list[Alert]:
+    return list(db.session.scalars(select(Alert).where(Alert.resolved_at.is_(None))
+                                   .order_by(Alert.id.desc()).limit(limit)))
+
+
+def alerts_of(order: Order) -> list[Alert]:
+    return list(db.session.scalars(select(Alert).where(Alert.order_id == order.id, Alert.resolved_at.is_(None))))
+
+
+def resolve(alert: Alert, by) -> None:
+    alert.resolved_at, alert.resolved_by_id = utcnow(), by.id
+    db.session.commit()

@@ -1,0 +1,56 @@
+"""The SMS token bucket in Redis, and urgent orders' messages going first."""
+import threading
+
+from rq import Queue
+from sqlalchemy import select
+
+from core import queue
+from dispatch import notices, throttle
+from dispatch.models import Message
+from tests import factories
+
+
+def test_the_bucket_gives_its_burst_then_one_token_per_interval(app, redis_conn):
+    with app.app_context():
+        waits = [throttle.take(rate=0.5, burst=5) for _ in range(50)]
+    assert waits[:5] == [0.0] * 5
+    assert all(0 < w <= 2.0 for w in waits[5:])  # the next token is at most 1/rate away, never free
+
+
+def test_concurrent_takers_share_one_bucket(app, redis_conn):
+    granted = []
+
+    def taker():
+        with app.app_context():
+            granted.extend(w for w in (throttle.take(rate=0.5, burst=10) for _ in range(25)) if w == 0)
+
+    threads = [threading.Thread(target=taker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(granted) == 10  # 200 attempts at once, and only the burst gets through
+
+
+def test_no_limit_means_no_wait(app, redis_conn):
+    app.config["SMS_RATE_PER_SECOND"] = 0
+    try:
+        with app.app_context():
+            assert throttle.wait_for_token() == 0.0
+            assert redis_conn.exists(throttle.KEY) == 0
+    finally:
+        app.config["SMS_RATE_PER_SECOND"] = 30.0
+
+
+def test_urgent_orders_offers_leave_first(app, db, network, redis_conn):
+    calm = factories.order(network.a_site, code="1111")
+    urgent = factories.order(network.a_site, code="2222", urgent=True)
+    worker = factories.worker(network.moscow, language="en")
+    calm_offer, urgent_offer = factories.offer(calm, worker), factories.offer(urgent, worker,
+                                                                                starts_at=calm.ends_at)
+    notices.queue_offer(calm, calm_offer.id)  # queued first
+    notices.queue_offer(urgent, urgent_offer.id)
+    assert Queue("urgent", connection=redis_conn).count == 1 and Queue("sms", connection=redis_conn).count == 1
+    queue.AppSimpleWorker(list(queue.QUEUES), connection=redis_conn, app=app).work(burst=True)
+    sent = db.session.scalars(select(Message).where(Message.direction == "out").order_by(Message.id)).all()
+    assert [m.order_id for m in sent] == [urgent.id, calm.id]
