@@ -42,3 +42,14 @@ def test_dispatcher_orders_answers_as_workers_and_watches_the_board(app, live_se
     assert page.url == order_url  # the board changed in place
     assert page.get_by_test_id("count-offered").inner_text().startswith("3")
     assert "filled" in board.inner_text()
+
+    # By hand: the dispatcher unbooks one worker from the board; a free text lands in the inbox.
+    page.get_by_test_id(f"unbook-{workers[0].id}").click()
+    page.wait_for_url(order_url)
+    page.get_by_test_id("count-booked").filter(has_text="2").wait_for()
+    phone.goto(f"{live_server}/dispatch/simulator/{workers[4].id}")
+    phone.fill("input[name=body]", "Во сколько начало?")
+    phone.click("main form button[type=submit]")
+    phone.wait_for_load_state()
+    page.click("nav >> text=Inbox")
+    assert "Во сколько начало?" in page.get_by_test_id("inbox").inner_text()
