@@ -108,7 +108,9 @@ def samples(language: str) -> list[tuple[str, str]]:
     """Return (template name, text) for every outgoing SMS, filled with a long sample order."""
     start = datetime(2026, 12, 2, 6, tzinfo=timezone.utc)
     region = SimpleNamespace(timezone="Europe/Moscow", currency="RUB")
-    site = SimpleNamespace(address="Moscow, Leninsky Prospekt 32A, building 2, gate 5")
+    address = {"ru": "Москва, Ленинский проспект 32А, корпус 2, ворота 5"}.get(
+        language, "Moscow, Leninsky Prospekt 32A, building 2, gate 5")
+    site = SimpleNamespace(address=address)
     order = SimpleNamespace(code="4821", region=region, site=site, starts_at=start, ends_at=start + timedelta(hours=8),
                             pay_rate=Decimal("450.00"))
     worker = SimpleNamespace(language=language)
