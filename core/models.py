@@ -1,12 +1,32 @@
 """Shared model pieces (mixins) and the records of people, tokens and the audit log."""
-from datetime import datetime
+from datetime import datetime, timezone
+from functools import cache
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from core.timeutil import utcnow
 from extensions import db
+
+
+
+@cache
+def _aware_columns(cls) -> tuple[str, ...]:
+    return tuple(c.key for c in inspect(cls).column_attrs
+                 if isinstance(c.columns[0].type, DateTime) and c.columns[0].type.timezone)
+
+
+@event.listens_for(db.Model, "load", propagate=True)
+@event.listens_for(db.Model, "refresh", propagate=True)
+def _utc_on_load(obj, *_args) -> None:
+    """SQLite hands timestamps back naive: make them the aware UTC PostgreSQL gives, so code compares alike."""
+    state = obj.__dict__
+    for key in _aware_columns(type(obj)):
+        value = state.get(key)
+        if value is not None and value.tzinfo is None:
+            state[key] = value.replace(tzinfo=timezone.utc)
+
 
 ROLES = ("admin", "dispatcher", "recruiter", "foreman", "callcentre", "partner")
 LOCALES = ("en", "ru")

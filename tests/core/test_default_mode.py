@@ -12,6 +12,7 @@ from clients.models import Client, Site
 from config import Config
 from core import demo, queue
 from core.auth import HOME_ENDPOINTS
+from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Region
 from tests.conftest import IsolatedClient
@@ -99,3 +100,48 @@ def test_the_in_process_queue_runs_jobs_and_delayed_jobs(laptop, tmp_path):
     assert now_proof.read_text() == "now|in-app"
     assert later_proof.read_text() == "later|in-app"
     assert laptop.test_client().get("/healthz").json["queue"]["detail"] == "embedded (in-process)"
+
+
+def test_the_laptop_dispatches_books_and_reminds_by_itself(laptop):
+    """SQLite and the embedded queue do the whole job: waves, the simulator, replies, the reminder sweep."""
+    from core import outbox
+    from dispatch import reminders, simulator
+    from dispatch.models import Message
+    from orders import service as order_service
+    from orders.models import Offer
+    from workers.models import Worker
+
+    with laptop.app_context():
+        site = db.session.scalars(select(Site).where(Site.lat.is_not(None))).first()
+        starts = (utcnow() + timedelta(minutes=100)).replace(second=0, microsecond=0)
+        order = order_service.create_order({
+            "client_id": site.client_id, "site_id": site.id, "work_type": "loading", "workers_needed": 1,
+            "starts_at": starts, "ends_at": starts + timedelta(hours=8), "pay_rate": "100", "bill_rate": "200",
+            "urgent": True, "overbooking": "1.0"})
+
+        def offered():
+            db.session.expire_all()
+            return db.session.scalars(select(Message).where(Message.order_id == order.id, Message.kind == "offer",
+                                                            Message.sid.is_not(None))).all()
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not offered():
+            time.sleep(0.1)
+        first = offered()
+        assert first, "the embedded worker sent no offer"
+        worker = db.session.get(Worker, first[0].worker_id)
+        answer = simulator.reply_as(worker, "YES")
+        assert "booked" in answer or "записаны" in answer
+        assert db.session.scalar(select(Offer.state).where(Offer.order_id == order.id, Offer.worker_id == worker.id)) \
+            in ("booked", "confirmed")
+        reminders.sweep()  # the last call is due: the shift starts within two hours
+        db.session.commit()
+        outbox.relay()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            reminder = db.session.scalar(select(Message).where(Message.kind == "reminder", Message.worker_id == worker.id))
+            if reminder is not None and reminder.sid:
+                break
+            time.sleep(0.1)
+        assert reminder is not None and reminder.sid, "the reminder was not sent by the embedded worker"
