@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     import core.routes  # noqa: F401
     import dispatch.routes  # noqa: F401
     import dispatch.routes_console  # noqa: F401
+    import dispatch.routes_reports  # noqa: F401
     import dispatch.routes_simulator  # noqa: F401
     import franchise.routes  # noqa: F401
     import leads.routes  # noqa: F401
