@@ -162,6 +162,21 @@ def board(order_id):
                            offers=service.offers_of(order))
 
 
+@bp.post("/<int:order_id>/dispatch")
+@role_required("dispatcher", "partner")
+def confirm(order_id):
+    order = service.get_order(order_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form has expired: reload the page.")
+    try:
+        service.confirm_order(order, current_user)
+    except service.OrderError as exc:
+        flash(str(exc), "error")
+        return _detail_page(order, 409)
+    flash(_("Order %(code)s created: offers are going out.", code=order.code), "info")
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
 @bp.post("/<int:order_id>/cancel")
 @role_required("dispatcher", "partner")
 def cancel(order_id):

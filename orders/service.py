@@ -146,6 +146,19 @@ def _locked(order: Order) -> Order:
     return db.session.scalar(select(Order).where(Order.id == order.id).with_for_update(key_share=True))
 
 
+def confirm_order(order: Order, by=None) -> Order:
+    """Send a draft out: dispatching, with its first wave promised in the same transaction; commit."""
+    order = _locked(order)
+    if order.status != "draft":
+        raise OrderError(_l("Only a draft can be sent out."), "status")
+    _check_shape(order.workers_needed, order.starts_at, order.ends_at)
+    order.status = "dispatching"
+    outbox.promise("dispatch.jobs.plan_order", order.id, queue_name="dispatch")
+    db.session.commit()
+    outbox.relay_quietly()
+    return order
+
+
 def cancel_order(order: Order, reason: str, by=None) -> Order:
     """Cancel the order: every offer closes, and everyone who said yes is told; commit."""
     order = _locked(order)

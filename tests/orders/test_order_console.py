@@ -165,3 +165,17 @@ def test_an_order_whose_candidates_ran_out_shows_the_alert_until_closed(app, cli
     assert "Candidates ran out with 5 places left" in client.get("/dispatch/inbox").get_data(as_text=True)
     client.post(f"/dispatch/alerts/{alert.id}/resolve", data={"back": "order"})
     assert "Candidates ran out" not in client.get(f"/orders/{lonely.id}").get_data(as_text=True)
+
+
+def test_a_draft_goes_out_only_when_confirmed(client, db, network, order):
+    draft = factories.order(network.a_site, code="6666", starts_at=START, status="draft")
+    page = client.get(f"/orders/{draft.id}").get_data(as_text=True)
+    assert 'data-testid="confirm-form"' in page and 'data-testid="change-form"' not in page
+    assert db.session.scalars(select(Outbox)).all() == []
+    assert client.post(f"/orders/{draft.id}/dispatch").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Order, draft.id).status == "dispatching"
+    [promise] = db.session.scalars(select(Outbox)).all()
+    assert (promise.job, promise.args) == ("dispatch.jobs.plan_order", [draft.id])
+    response = client.post(f"/orders/{draft.id}/dispatch")  # twice: refused, nothing promised again
+    assert response.status_code == 409 and len(db.session.scalars(select(Outbox)).all()) == 1
