@@ -1,10 +1,21 @@
 """Reports for dispatchers: overbooking calibration per region, and the SMS templates' segment counts."""
+from typing import NamedTuple
+
 from flask import render_template, request
 
 from core.auth import role_required
 from dispatch import bp, calibration, texts
 
 DAY_CHOICES = (30, 90, 365)
+LANGUAGES = ("ru", "en")
+
+
+class TemplateRow(NamedTuple):
+    name: str
+    text: str
+    characters: int
+    encoding: str
+    segments: int
 
 
 @bp.route("/calibration")
@@ -13,13 +24,18 @@ def calibration_report():
     days = request.args.get("days", type=int)
     days = days if days in DAY_CHOICES else 90
     return render_template("dispatch/calibration.html", days=days, day_choices=DAY_CHOICES,
-                           regions=calibration.calibrate(calibration.band_totals(days)),
+                           regions=calibration.calibrate(calibration.placements(days)),
                            orders=calibration.recent_orders(days))
 
 
 @bp.route("/templates")
 @role_required("dispatcher", "partner")
 def sms_templates():
-    rows = {language: [(name, text, len(text), set(text) <= texts.GSM7, texts.segments(text))
-                       for name, text in texts.samples(language)] for language in ("ru", "en")}
+    rows = {language: [_measure(name, text) for name, text in texts.samples(language)] for language in LANGUAGES}
     return render_template("dispatch/templates.html", rows=rows, max_segments=texts.MAX_SEGMENTS)
+
+
+def _measure(name: str, text: str) -> TemplateRow:
+    # the same test segments() applies: one character outside GSM-7 makes the whole text UCS-2
+    encoding = "GSM-7" if set(text) <= texts.GSM7 else "UCS-2"
+    return TemplateRow(name, text, len(text), encoding, texts.segments(text))
