@@ -5,6 +5,7 @@ request certainly did not arrive (429 Too Many Requests, a refused connection). 
 timeout or a 5xx is ambiguous: ``AmbiguousSend`` is raised, the caller keeps its
 "sending" record, and the next attempt first looks the message up (``find_sent``).
 """
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -134,9 +135,22 @@ class TwilioGateway:
         return None
 
 
+_KEPT = "artel_twilio_gateway"
+
+
 def sms_gateway():
-    """Return the configured SMS backend (SMS_BACKEND: simulator | twilio)."""
+    """Return the configured SMS backend (SMS_BACKEND: simulator | twilio).
+
+    The Twilio gateway is kept on the app per thread, so its HTTP session (and the
+    connection it keeps alive) serves every send of that worker thread.
+    """
     config = current_app.config
-    if config["SMS_BACKEND"] == "twilio":
-        return TwilioGateway(config)
-    return SimulatorGateway()
+    if config["SMS_BACKEND"] != "twilio":
+        return SimulatorGateway()
+    kept = current_app.extensions.setdefault(_KEPT, threading.local())
+    settings = (config.get("TWILIO_API_BASE"), config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+                config.get("TWILIO_MESSAGING_SERVICE_SID"), config.get("TWILIO_FROM"), config["TWILIO_TIMEOUT"],
+                config["PUBLIC_BASE_URL"])
+    if getattr(kept, "settings", None) != settings:  # first use in this thread, or the settings changed
+        kept.gateway, kept.settings = TwilioGateway(config), settings
+    return kept.gateway

@@ -1,7 +1,9 @@
 """RQ jobs of dispatch: plan an order's next wave of offers, send one offer. Ids in, safe twice."""
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import LockError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -16,6 +18,9 @@ from extensions import db
 from orders.models import HOLDING_STATES, Offer, Order
 from workers.candidates import Shift, find_candidates
 from workers.models import Worker
+
+SEND_LOCK_SECONDS = 120  # longer than a send with its retries and a wait for a token
+
 
 def plan_order(order_id: int, wave: int = 1) -> int:
     """Offer the order to its next wave of candidates and schedule the wave after; return offers made."""
@@ -71,8 +76,33 @@ def plan_order(order_id: int, wave: int = 1) -> int:
     return len(chosen)
 
 
+@contextmanager
+def _sending(key: str):
+    """Hold a short Redis lock while one job sends; yield False if another job is sending the same SMS.
+
+    A redriven job can run beside the original (or an RQ retry beside a job a dying worker
+    left behind); the lock keeps the second away from the gateway. It expires by itself,
+    so a job killed mid-send never blocks the message for long.
+    """
+    lock = queue.connection().lock(f"artel:sending:{key}", timeout=SEND_LOCK_SECONDS, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except LockError:  # it expired: someone may hold it now, leave it be
+                pass
+
+
 def send_offer(offer_id: int) -> str | None:
     """Send one offer SMS unless it was sent already; return the message SID."""
+    with _sending(f"offer:{offer_id}") as mine:
+        return _send_offer(offer_id) if mine else None
+
+
+def _send_offer(offer_id: int) -> str | None:
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.state != "offered":
         return None
@@ -88,7 +118,6 @@ def send_offer(offer_id: int) -> str | None:
         message = Message(direction="out", kind="offer", phone=worker.phone, body=texts.offer_text(order, worker),
                           status="queued", worker_id=worker.id, order_id=order.id, region_id=worker.region_id)
         db.session.add(message)
-        db.session.commit()
     sid = _deliver(message, worker)
     if sid is None:
         offer.state = "cancelled"  # refused for good: the place is offered to someone else
@@ -100,6 +129,11 @@ def send_offer(offer_id: int) -> str | None:
 
 def send_message(message_id: int) -> str | None:
     """Send one stored outbound SMS (a reminder, a notice, a dispatcher's text) once; return its SID."""
+    with _sending(f"message:{message_id}") as mine:
+        return _send_message(message_id) if mine else None
+
+
+def _send_message(message_id: int) -> str | None:
     message = db.session.get(Message, message_id)
     if message is None or message.direction != "out" or message.status in ("failed", "cancelled"):
         return None
@@ -108,7 +142,9 @@ def send_message(message_id: int) -> str | None:
         message.status = "cancelled"  # STOP stops every message, even one already queued
         db.session.commit()
         return None
-    return _deliver(message, worker)
+    sid = _deliver(message, worker)
+    db.session.commit()
+    return sid
 
 
 def _deliver(message: Message, worker: Worker | None) -> str | None:
@@ -116,6 +152,7 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
 
     Marked "sending" and committed before the send, so that after a crash or an ambiguous
     failure the next attempt looks the message up at the gateway instead of sending it again.
+    The outcome (SID and status, or the refusal) is left for the caller to commit with its own.
     """
     if message.sid:
         return message.sid  # sent before: a second run of the job sends nothing
@@ -124,7 +161,6 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
         found = gateway.find_sent(message.phone, message.body, message.updated_at)
         if found:
             message.sid, message.status = found, "sent"
-            db.session.commit()
             return found
     else:
         message.status = "sending"
@@ -136,11 +172,9 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
         message.status, message.error_code = "failed", exc.code
         if worker is not None:
             record_permanent_error(worker, exc.code)
-        db.session.commit()
         return None
     # AmbiguousSend propagates: the job is retried, and the retry looks the message up first.
     message.sid, message.status = sent.sid, sent.status
-    db.session.commit()
     return sent.sid
 
 

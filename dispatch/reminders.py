@@ -22,6 +22,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
+from rq.job import Job, JobStatus
 from sqlalchemy import func, select, update
 
 from core import outbox, queue
@@ -34,6 +35,7 @@ from workers.models import Worker
 
 SWEEP_SECONDS = 20
 STALE_AFTER = timedelta(minutes=2)  # a job this late was lost, not slow
+WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)  # a job in these is slow, not lost
 LOOKAHEAD = timedelta(days=2)
 log = logging.getLogger(__name__)
 
@@ -105,12 +107,20 @@ def sweep(now: datetime | None = None) -> int:
     return touched + redrive(now)
 
 
+def _jobs_waiting(job_ids: list[str]) -> set[str]:
+    """Return which of these jobs still wait in a queue (behind a backlog, not lost)."""
+    jobs = Job.fetch_many(job_ids, connection=queue.connection()) if job_ids else []
+    return {job.id for job in jobs if job is not None and job.get_status(refresh=False) in WAITING}
+
+
 def redrive(now: datetime) -> int:
     """Queue again what a killed job left undone; return how many offers or orders were taken up."""
     stale = now - STALE_AFTER
     unsent = list(db.session.execute(select(Offer.id, Order).join(Order, Offer.order_id == Order.id).where(
         Offer.state == "offered", Offer.offered_at.is_(None), Offer.created_at < stale,
         Order.status.in_(booking.OPEN_STATUSES), Order.starts_at > now)))
+    waiting = _jobs_waiting([f"offer-{offer_id}" for offer_id, _order in unsent])
+    unsent = [(offer_id, order) for offer_id, order in unsent if f"offer-{offer_id}" not in waiting]
     for offer_id, order in unsent:
         notices.queue_offer(order, offer_id)
     wave_gap = timedelta(minutes=current_app.config["DISPATCH_WAVE_MINUTES"]) * 2 + STALE_AFTER

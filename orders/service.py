@@ -49,7 +49,7 @@ def rate_for(region_id: int, work_type: str, conditions: str, headcount: int) ->
         RateCard.min_headcount <= headcount).order_by(RateCard.min_headcount.desc()).limit(1))
 
 
-def _new_code() -> str:
+def new_code() -> str:
     """Return a 4-digit code no other order has (5 digits once those run short)."""
     for digits in (4, 4, 4, 5, 5, 6):
         code = str(random.randrange(10 ** (digits - 1), 10 ** digits))
@@ -98,7 +98,7 @@ def create_order(data: dict, by=None) -> Order:
         franchise_id=client.franchise_id, region_id=region_id, client_id=client.id, site_id=site.id,
         work_type=data["work_type"], skill_mask=skill_mask, workers_needed=needed, starts_at=starts_at,
         ends_at=ends_at, pay_rate=Decimal(pay), bill_rate=Decimal(bill), urgent=bool(data.get("urgent")),
-        notes=data.get("notes") or None, code=_new_code(), created_by_id=getattr(by, "id", None),
+        notes=data.get("notes") or None, code=new_code(), created_by_id=getattr(by, "id", None),
         overbooking_factor=None if factor == "auto" else factor,
         booking_target=needed if factor == "auto" else fixed_target(needed, float(factor)),
         status="dispatching" if data.get("dispatch", True) else "draft",

@@ -38,7 +38,7 @@ def sent_offers(db, order) -> int:
         Offer.order_id == order.id, Offer.offered_at.is_not(None))).scalar_one()
 
 
-def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, tmp_path):
+def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, redis_conn, tmp_path):
     order = factories.order(pool.a_site, needed=10, target=15, code="4821", starts_at=utcnow() + timedelta(days=2),
                             urgent=True)
     with FakeTwilio() as fake:
@@ -51,6 +51,9 @@ def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, t
         finally:
             first.kill()  # SIGKILL to the worker and its work horse, mid-wave
         assert sent_offers(db, order) < 30
+        for key in redis_conn.scan_iter("artel:sending:*"):  # the dead job's send lock expires by itself...
+            assert 0 < redis_conn.ttl(key) <= jobs.SEND_LOCK_SECONDS
+            redis_conn.delete(key)  # ...here at once rather than in two minutes
         with rq_worker(tmp_path, **twilio) as second:
             # Anything the killed process held is taken up again by the sweep (offers unsent after 2 minutes).
             reminders.redrive(utcnow() + timedelta(minutes=3))

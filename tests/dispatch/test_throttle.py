@@ -54,3 +54,28 @@ def test_urgent_orders_offers_leave_first(app, db, network, redis_conn):
     queue.AppSimpleWorker(list(queue.QUEUES), connection=redis_conn, app=app).work(burst=True)
     sent = db.session.scalars(select(Message).where(Message.direction == "out").order_by(Message.id)).all()
     assert [m.order_id for m in sent] == [urgent.id, calm.id]
+
+
+def test_a_second_job_for_the_same_offer_stays_away_while_the_first_sends(app, db, network, redis_conn):
+    from dispatch import jobs
+
+    order = factories.order(network.a_site, code="3333")
+    offer = factories.offer(order, factories.worker(network.moscow, language="en"))
+    with redis_conn.lock(f"artel:sending:offer:{offer.id}", timeout=5):  # the first job, mid-send
+        assert jobs.send_offer(offer.id) is None
+    assert db.session.scalars(select(Message)).all() == []
+    assert jobs.send_offer(offer.id).startswith("SM")  # once the first is done (or dead), it goes
+    assert jobs.send_offer(offer.id) == db.session.scalar(select(Message.sid))  # and never twice
+
+
+def test_the_sweep_does_not_queue_again_what_is_still_waiting(app, db, network, redis_conn):
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+    from dispatch import reminders
+
+    order = factories.order(network.a_site, code="4444", starts_at=utcnow() + timedelta(days=3))
+    waiting, lost = (factories.offer(order, factories.worker(network.moscow)) for _ in range(2))
+    notices.queue_offer(order, waiting.id)  # behind a backlog, still queued
+    assert reminders.redrive(utcnow() + timedelta(minutes=3)) == 1  # only the lost one
+    assert Queue("sms", connection=redis_conn).job_ids == [f"offer-{waiting.id}", f"offer-{lost.id}"]
