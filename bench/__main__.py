@@ -2,13 +2,14 @@
 import os
 import sys
 
-from bench import candidates, foundation
+from bench import candidates, dispatch, foundation
 from bench.harness import BENCH_DB_URL, BENCH_REDIS_URL, RESULTS, recreate_database, write_results
 
-SUITES = [foundation, candidates]
+SUITES = [foundation, candidates, dispatch]
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    """Run every suite on a fresh database, or only the named ones on the database the last run left."""
     os.environ.setdefault("ARTEL_INSTANCE_DIR", os.path.join(os.getcwd(), "bench", ".data"))
     from app import create_app
     from config import Config
@@ -19,14 +20,16 @@ def main() -> int:
         RATELIMIT_STORAGE_URI = BENCH_REDIS_URL
         EMBEDDED_WORKER = False
 
-    recreate_database()
+    chosen = [suite for suite in SUITES if suite.__name__.rsplit(".", 1)[-1] in names] if names else SUITES
+    if not names:
+        recreate_database()
     app = create_app(BenchConfig)
     figures = {}
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-        for suite in SUITES:
+        for suite in chosen:
             result = suite.run(app)
             for name, value in result.items():
                 print(f"{name:>36}: {value}")
@@ -37,4 +40,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -104,6 +104,17 @@ def enqueue(func, *args, queue: str = "default", job_id: str | None = None, **kw
     return _put("enqueue", queue, (func, *args), {"job_id": job_id, **kwargs})
 
 
+def enqueue_many(func, calls: list[tuple[tuple, str]], queue: str = "default", **options) -> list[Job]:
+    """Enqueue func once per (args, job_id) in one round trip to Redis; RQ options apply to each."""
+    state = _state()
+    if state.embedded:
+        options["meta"] = {**(options.get("meta") or {}), APP_META: state.key}
+    target = get_queue(queue)
+    jobs = target.enqueue_many([Queue.prepare_data(func, args=args, job_id=job_id, **options) for args, job_id in calls])
+    start_embedded_worker()
+    return jobs
+
+
 def enqueue_at(when: datetime, func, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job:
     """Enqueue func to run at when (aware; naive means UTC), never before it."""
     # RQ scores scheduled jobs in whole seconds, truncated: round up, or it runs up to 1 s early.

@@ -64,9 +64,8 @@ def plan_order(order_id: int, wave: int = 1) -> int:
         db.session.execute(Worker.__table__.update().where(Worker.id.in_([c.worker_id for c in chosen]))
                            .values(last_offer_at=now))
     db.session.commit()
-    for offer_id in db.session.scalars(select(Offer.id).where(Offer.order_id == order.id, Offer.wave == wave,
-                                                             Offer.offered_at.is_(None))):
-        notices.queue_offer(order, offer_id)
+    notices.queue_offers(order, list(db.session.scalars(select(Offer.id).where(
+        Offer.order_id == order.id, Offer.wave == wave, Offer.offered_at.is_(None)).order_by(Offer.id))))
     if chosen:  # the next wave, or, if this one asked the last candidates, the check that alerts
         queue.enqueue_in(timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]), plan_order, order_id, wave + 1,
                          queue="dispatch", job_id=f"plan-{order_id}-{wave + 1}")

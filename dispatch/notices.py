@@ -32,5 +32,11 @@ def sms_queue(order) -> str:
 
 def queue_offer(order, offer_id: int) -> None:
     """Queue the offer's SMS under its own job id (sending it is idempotent); urgent orders' first."""
-    queue.enqueue("dispatch.jobs.send_offer", offer_id, queue=sms_queue(order), job_id=f"offer-{offer_id}",
-                  retry=Retry(max=4, interval=[10, 30, 60, 300]))
+    queue_offers(order, [offer_id])
+
+
+def queue_offers(order, offer_ids: list[int]) -> None:
+    """Queue the SMS of many offers of one order at once, one job per offer."""
+    if offer_ids:
+        queue.enqueue_many("dispatch.jobs.send_offer", [((offer_id,), f"offer-{offer_id}") for offer_id in offer_ids],
+                           queue=sms_queue(order), retry=Retry(max=4, interval=[10, 30, 60, 300]))
