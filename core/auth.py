@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 

@@ -18,7 +18,6 @@ Redis lock) and looks at open orders starting within two days:
 Every step is a state change made once (reminder_stage, confirm_by, unique alerts), so a
 sweep repeated or run by two workers at once sends nothing twice.
 """
-import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -37,7 +36,6 @@ SWEEP_SECONDS = 20
 STALE_AFTER = timedelta(minutes=2)  # a job this late was lost, not slow
 WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)  # a job in these is slow, not lost
 LOOKAHEAD = timedelta(days=2)
-log = logging.getLogger(__name__)
 
 
 def _window() -> timedelta:

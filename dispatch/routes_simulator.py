@@ -1,5 +1,5 @@
 """The SMS simulator's pages: every worker's thread, and answering as him."""
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, url_for
 
 from core.auth import role_required
 from dispatch import bp, simulator

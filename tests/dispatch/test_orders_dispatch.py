@@ -1,5 +1,5 @@
 """From an order to offers: rates, target, outbox, waves, sending once, quiet hours, the API."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from core.models import Outbox
 from dispatch import jobs, reminders
 from dispatch.models import Alert, Message
-from orders.models import Offer
 from tests import factories
 from tests.dispatch.sms import send
 

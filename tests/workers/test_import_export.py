@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from core import tenancy
 from core.models import AuditEntry
-from tests import factories
 from workers.imports import import_workers
 from workers.models import Worker
 
