@@ -17,6 +17,7 @@ def _env(tmp_path: Path, settings: dict) -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "ARTEL_INSTANCE_DIR": str(tmp_path / "instance"),
             "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI, "REDIS_URL": TestConfig.REDIS_URL,
             "PUBLIC_BASE_URL": TestConfig.PUBLIC_BASE_URL, "TWILIO_AUTH_TOKEN": TestConfig.TWILIO_AUTH_TOKEN,
+            "PYTHONUNBUFFERED": "1",  # the log shows what the worker did up to now
             **{k: str(v) for k, v in settings.items()}}
 
 
@@ -31,9 +32,19 @@ class RqWorker:
             cwd=ROOT, env=_env(tmp_path, settings), stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
 
+    def wait_ready(self, seconds: float = 120) -> bool:
+        """Wait until the worker listens on its queues (a loaded machine can take a while to start it)."""
+        return bool(eventually(lambda: "Listening on" in self.log.read_text(errors="replace"), seconds))
+
     def kill(self) -> None:
+        """SIGKILL the worker and everything it started (RQ puts its work horse in a session of its own)."""
+        family = _descendants(self.process.pid)
+        for pid in (self.process.pid, *family):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:
@@ -42,16 +53,34 @@ class RqWorker:
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
+        self.kill()  # whatever is left, a work horse in its own session included
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below pid, read from /proc."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
 @contextmanager
 def rq_worker(tmp_path: Path, **settings):
+    """A worker that listens already when the block starts."""
     worker = RqWorker(tmp_path, **settings)
     try:
+        assert worker.wait_ready(), worker.output()
         yield worker
     finally:
         worker.stop()

@@ -47,7 +47,8 @@ def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, r
         assert jobs.plan_order(order.id) == 30  # a wave of 15 places × 2, queued for sending
         first = RqWorker(tmp_path, **twilio)
         try:
-            assert eventually(lambda: len(fake.creates) >= 8, 30), first.output()
+            assert first.wait_ready(), first.output()
+            assert eventually(lambda: len(fake.creates) >= 8, 60), first.output()
         finally:
             first.kill()  # SIGKILL to the worker and its work horse, mid-wave
         assert sent_offers(db, order) < 30
@@ -57,7 +58,7 @@ def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, r
         with rq_worker(tmp_path, **twilio) as second:
             # Anything the killed process held is taken up again by the sweep (offers unsent after 2 minutes).
             reminders.redrive(utcnow() + timedelta(minutes=3))
-            assert eventually(lambda: sent_offers(db, order) == 30, 60), second.output()
+            assert eventually(lambda: sent_offers(db, order) == 30, 120), second.output()
         phones = Counter(create["To"] for create in fake.creates)
     offered = {w.phone for w in fresh(db, select(Worker).join(Offer, Offer.worker_id == Worker.id)
                                       .where(Offer.order_id == order.id)).scalars()}
@@ -75,7 +76,7 @@ def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, 
             "urgent": True}, pool.a_dispatcher)
         assert order.booking_target == 3
         # the outbox → plan_order → one send_offer job per offer, all in the worker process
-        assert eventually(lambda: sent_offers(db, order) == 6, 30), worker.output()
+        assert eventually(lambda: sent_offers(db, order) == 6, 120), worker.output()
         offered = fresh(db, select(Worker).join(Offer, Offer.worker_id == Worker.id)
                         .where(Offer.order_id == order.id).order_by(Offer.id)).scalars().all()
         answers = [send(client, w.phone, "YES").get_data(as_text=True) for w in offered[:4]]
@@ -88,7 +89,7 @@ def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, 
         def reminded():
             return fresh(db, select(func.count()).select_from(Message).where(
                 Message.kind == "reminder", Message.sid.is_not(None), Message.order_id == order.id)).scalar_one() == 3
-        assert eventually(reminded, 30), worker.output()
+        assert eventually(reminded, 120), worker.output()
         reminder = fresh(db, select(Message).where(Message.kind == "reminder", Message.worker_id == booked[0].id)).scalar_one()
         assert f"Reply 1 {order.code} within 30 min" in reminder.body
         assert "you are confirmed" in send(client, booked[0].phone, "1").get_data(as_text=True)
@@ -100,7 +101,7 @@ def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, 
         def promoted_told():
             return fresh(db, select(Message).where(Message.kind == "notice", Message.worker_id == waiting.id,
                                                    Message.sid.is_not(None))).scalar_one_or_none()
-        assert eventually(promoted_told, 30), worker.output()
+        assert eventually(promoted_told, 120), worker.output()
     states = dict(fresh(db, select(Offer.worker_id, Offer.state).where(Offer.order_id == order.id)).all())
     assert [states[w.id] for w in (*booked, waiting)] == ["confirmed", "confirmed", "expired", "booked"]
 
