@@ -1,11 +1,9 @@
-"""Dispatch figures with real processes: order → first SMS through an `rq worker`, a storm of signed
+"""Dispatch with real processes: order → first SMS through the Procfile's `rq worker`, a storm of signed
 replies through gunicorn, and a blast of offers through the Twilio SDK to a fake Twilio server.
 
-Runs after the candidates suite, in its "Bench City" region of 100,000 workers.
+Runs after the candidates suite, among the 100,000 workers of its "Bench City".
 """
-import os
-import socket
-import subprocess
+import random
 import sys
 import threading
 import time
@@ -14,56 +12,57 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from rq import Queue
+from flask import current_app
+from rq import Worker as RqWorker
+from rq.worker import WorkerStatus
 from sqlalchemy import delete, func, insert, select, text
-from twilio.request_validator import RequestValidator
+from sqlalchemy.orm import aliased
 
-from bench.harness import BENCH_DB_URL, BENCH_REDIS_URL, p50, percentile
+from bench.harness import p50, percentile
+from bench.processes import forget_log, gunicorn, rq_workers, wait_until
 from clients.models import Site
 from core import queue
 from core.models import Outbox
 from core.timeutil import utcnow
+from dispatch import gateway, notices
 from dispatch.models import Alert, Message
 from extensions import db
 from franchise.models import Region
 from orders import service as order_service
 from orders.models import HOLDING_STATES, Offer, Order
-from tests.fakes.twilio import FakeTwilio  # the same fake Twilio REST server the tests use
+from tests.fakes.twilio import FakeTwilio  # the fake Twilio REST server the tests use
 from workers.models import Worker
 
-ROOT = Path(__file__).resolve().parents[1]
-LOG = ROOT / "bench" / ".data" / "processes.log"  # what the worker and web processes said
-BIN = Path(sys.executable).parent
-TOKEN = "bench-twilio-token"
+WORK_TYPE = "bench-dispatch"  # marks this suite's orders, so that a rerun starts from a clean slate
 ORDERS_TIMED = 20
-STORM_REPLIES = 1000
-STORM_BOTH = 100  # workers who hold offers on two overlapping orders and answer both
+STORM_WORKERS = 1000
+STORM_BOTH = 200  # of them are also offered a second, overlapping order, and answer both
+WEB_WORKERS, WEB_THREADS = 4, 2  # more threads a process keep each reply's row locks longer, waiting for the GIL
 BLAST = 10_000
-BLAST_LIMITED = 400
-BLAST_LIMIT_PER_S = 20  # well under what the workers manage unlimited, so the bucket is what holds them
-BLAST_PROCESSES = 6
-
-
-WORK_TYPE = "bench-dispatch"  # marks this suite's orders, so a rerun starts from a clean slate
+BLAST_PER_ORDER = 1000
+BLAST_PROCESSES = 4  # on two cores, more processes only wait for each other
+BLAST_LIMITED = 300
+BLAST_LIMIT_PER_S = 20  # well under what the workers manage unlimited, so that the bucket is what holds them
+TWILIO_ACCOUNT = "AC" + "0" * 32
+TWILIO_NUMBER = "+15005550006"
 
 
 def run(app) -> dict:
     region = db.session.scalar(select(Region).where(Region.code == "BENCH"))
-    site = db.session.scalar(select(Site).join(Site.client).where(Site.name == "Bench site"))
+    site = db.session.scalar(select(Site).where(Site.name == "Bench site"))
     _forget_earlier_runs()
-    figures = {}
-    figures.update(_order_to_first_sms(site))
-    figures.update(_storm(region, site))
-    figures.update(_blast(region, site))
+    figures = {**_order_to_first_sms(site), **_storm(region, site), **_blast(region, site)}
+    _shout_unless(figures, storm_overbooked=0, storm_double_booked=0, storm_answered_once=figures["storm_replies"],
+                  blast_duplicates=0, blast_offers_sent=BLAST)
     return figures
 
 
 def _forget_earlier_runs() -> None:
-    """Delete what an earlier run of this suite left (its orders and all that hangs on them)."""
+    """Delete what an earlier run of this suite left (its orders and all that hangs on them), and empty the queues."""
     mine = select(Order.id).where(Order.work_type == WORK_TYPE)
     for table in (Message.__table__, Alert.__table__, Offer.__table__):
         db.session.execute(delete(table).where(table.c.order_id.in_(mine)))
@@ -71,7 +70,8 @@ def _forget_earlier_runs() -> None:
     db.session.execute(delete(Order.__table__).where(Order.work_type == WORK_TYPE))
     db.session.commit()
     _analyze()
-    queue.connection().flushdb()  # the bench's own Redis database: start with empty queues
+    queue.connection().flushdb()  # the bench's own Redis database: queues, registries and the SMS bucket
+    forget_log()
 
 
 def _analyze() -> None:
@@ -80,240 +80,221 @@ def _analyze() -> None:
         conn.execute(text('VACUUM ANALYZE "order", offer, message, outbox'))
 
 
-def _env(**settings) -> dict:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": BENCH_DB_URL, "REDIS_URL": BENCH_REDIS_URL,
-            "ARTEL_INSTANCE_DIR": str(ROOT / "bench" / ".data"), "TWILIO_AUTH_TOKEN": TOKEN,
-            **{k: str(v) for k, v in settings.items()}}
+def _shout_unless(figures: dict, **expected) -> None:
+    """Print a loud line for every figure that is not what it must be."""
+    for name, value in expected.items():
+        if figures[name] != value:
+            print(f"!!! {name} is {figures[name]}, must be {value}", file=sys.stderr)
 
 
-def _rq_worker(*queues, burst=False, worker_class="core.queue.AppWorker", **settings) -> subprocess.Popen:
-    """Start the Procfile's worker command (optionally --burst) against the bench database and Redis."""
-    args = [str(BIN / "rq"), "worker", "--with-scheduler", "--url", BENCH_REDIS_URL, "--worker-class", worker_class,
-            *(["--burst"] if burst else []), *(queues or queue.QUEUES)]
-    return subprocess.Popen(args, cwd=ROOT, env=_env(**settings), stdout=LOG.open("ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+def _bench_workers(region, count: int, newest: bool = False) -> list:
+    """Return (id, phone) of count active workers of the region, the oldest or the newest."""
+    order_by = Worker.id.desc() if newest else Worker.id
+    return db.session.execute(select(Worker.id, Worker.phone).where(
+        Worker.region_id == region.id, Worker.status == "active", Worker.opted_out.is_(False),
+        Worker.deleted_at.is_(None)).order_by(order_by).limit(count)).all()
 
 
-def _stop(*processes) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def _add_order(region, site, starts, needed: int) -> Order:
+    """Add a dispatching order of needed workers (overbooking 1.5) for 8 hours from starts (the caller commits)."""
+    order = Order(franchise_id=site.franchise_id, region_id=region.id, client_id=site.client_id, site_id=site.id,
+                  work_type=WORK_TYPE, workers_needed=needed, booking_target=needed * 3 // 2,
+                  overbooking_factor=Decimal("1.5"), code=order_service.new_code(), starts_at=starts,
+                  ends_at=starts + timedelta(hours=8), pay_rate=Decimal("100"), bill_rate=Decimal("220"),
+                  status="dispatching")
+    db.session.add(order)
+    db.session.flush()
+    return order
 
 
-def _poll(check, seconds: float, every: float = 0.002):
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise RuntimeError(f"timed out after {seconds} s waiting for {check.__name__}")
+def _offer(order: Order, worker_ids: list[int], offered_at=None) -> list[int]:
+    """Insert an offer of order to each worker in state "offered" (the caller commits); return their ids."""
+    return db.session.scalars(insert(Offer).returning(Offer.id), [
+        {"order_id": order.id, "worker_id": worker_id, "franchise_id": order.franchise_id, "state": "offered",
+         "starts_at": order.starts_at, "ends_at": order.ends_at, "offered_at": offered_at} for worker_id in worker_ids
+    ]).all()
 
 
-def _count(stmt) -> int:
-    db.session.rollback()  # a fresh snapshot each time
-    return db.session.scalar(stmt) or 0
+def _day(days_ahead: int, hour: int):
+    return (utcnow() + timedelta(days=days_ahead)).replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-# -- order → first SMS ---------------------------------------------------------------------------------------------
+# -- order → first SMS -------------------------------------------------------------------------------------------
 
 def _order_to_first_sms(site) -> dict:
-    """Time from create_order() to the first offer SMS stored with its SID, through a real `rq worker`."""
-    worker = _rq_worker(SMS_BACKEND="simulator")
-    try:
-        _warm_up(worker, site)
-        timings = []
-        for i in range(ORDERS_TIMED):
-            starts = (utcnow() + timedelta(days=3 + i)).replace(hour=7, minute=0, second=0, microsecond=0)
-            started = time.perf_counter()
-            order = order_service.create_order({
-                "client_id": site.client_id, "site_id": site.id, "work_type": WORK_TYPE, "workers_needed": 10,
-                "starts_at": starts, "ends_at": starts + timedelta(hours=8), "pay_rate": Decimal("100"),
-                "bill_rate": Decimal("220"), "urgent": True})
-            first_sms = select(func.count()).select_from(Message).where(Message.order_id == order.id,
-                                                                       Message.sid.is_not(None))
-            _poll(lambda: _count(first_sms), 30)
-            timings.append((time.perf_counter() - started) * 1000)
-            _poll(lambda: _count(first_sms) >= 30, 60, every=0.05)  # the whole wave out: the next starts idle
-    finally:
-        _stop(worker)
-    return {"order_to_first_sms_p50_ms": p50(timings), "order_to_first_sms_p95_ms": percentile(timings, 95),
-            "order_to_first_sms_orders": ORDERS_TIMED}
+    """Time order → first SMS through the Procfile's `rq worker`, which forks a process for every job, and
+    beside it through one that does not fork (AppSimpleWorker)."""
+    created_ms, procfile_ms = _time_orders(site, "core.queue.AppWorker")
+    _created_ms, simple_ms = _time_orders(site, "core.queue.AppSimpleWorker")
+    return {"order_to_first_sms_orders": ORDERS_TIMED, "order_create_p50_ms": p50(created_ms),
+            "order_to_first_sms_p50_ms": p50(procfile_ms), "order_to_first_sms_p95_ms": percentile(procfile_ms, 95),
+            "order_to_first_sms_simple_worker_p50_ms": p50(simple_ms),
+            "order_to_first_sms_simple_worker_p95_ms": percentile(simple_ms, 95)}
 
 
-def _warm_up(worker, site) -> None:
-    """Wait until the worker process answers (its app built) by running one order through it."""
-    starts = (utcnow() + timedelta(days=60)).replace(hour=7, minute=0, second=0, microsecond=0)
+def _time_orders(site, worker_class: str) -> tuple[list[float], list[float]]:
+    """Run ORDERS_TIMED orders, one at a time, through one `rq worker` of worker_class; return the ms of each order's
+    create_order() and the ms from its return to the first SMS."""
+    created_ms, first_sms_ms = [], []
+    with rq_workers(worker_class=worker_class, SMS_BACKEND="simulator"):
+        _time_one_order(site, days_ahead=60)  # the worker's first order: its app is built, the caches warm
+        for day in range(ORDERS_TIMED):
+            created, first_sms = _time_one_order(site, days_ahead=3 + day)
+            created_ms.append(created)
+            first_sms_ms.append(first_sms)
+    return created_ms, first_sms_ms
+
+
+def _time_one_order(site, days_ahead: int) -> tuple[float, float]:
+    """Create an urgent order of 10 and wait for its first SMS; return the ms create_order() took and the ms after.
+
+    The order is then cancelled and the send jobs of its other offers dropped, so that the next
+    order finds the worker idle.
+    """
+    starts = _day(days_ahead, hour=7)
+    began = time.perf_counter()
     order = order_service.create_order({
-        "client_id": site.client_id, "site_id": site.id, "work_type": WORK_TYPE, "workers_needed": 1,
+        "client_id": site.client_id, "site_id": site.id, "work_type": WORK_TYPE, "workers_needed": 10,
         "starts_at": starts, "ends_at": starts + timedelta(hours=8), "pay_rate": Decimal("100"),
         "bill_rate": Decimal("220"), "urgent": True})
-    _poll(lambda: _count(select(func.count()).select_from(Message).where(
-        Message.order_id == order.id, Message.sid.is_not(None))), 60, every=0.05)
+    created = time.perf_counter()
+    first_sms = select(Message.id).where(Message.order_id == order.id, Message.direction == "out",
+                                         Message.sid.is_not(None)).limit(1)
+    with db.engine.connect() as conn:
+        wait_until(lambda: conn.execute(first_sms).first(), 30)
+    sent = time.perf_counter()
+    order_service.cancel_order(order, "bench: first SMS measured")
+    queue.get_queue(notices.sms_queue(order)).empty()
+    wait_until(_workers_idle, 30, every=0.01)
+    return (created - began) * 1000, (sent - created) * 1000
 
 
-# -- the reply storm -----------------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _workers_idle() -> bool:
+    return all(w.get_state() == WorkerStatus.IDLE for w in RqWorker.all(connection=queue.connection()))
 
 
-def _storm_orders(region, site) -> tuple[Order, Order, list[Worker], list[Worker]]:
-    """Two overlapping orders of N=10 (M=15): STORM_REPLIES - 2×STORM_BOTH workers offered the first,
-    STORM_BOTH offered both, all idle at that time."""
-    starts = (utcnow() + timedelta(days=90)).replace(hour=6, minute=0, second=0, microsecond=0)
-    orders = []
-    for offset in (0, 4):
-        order = Order(franchise_id=site.franchise_id, region_id=region.id, client_id=site.client_id, site_id=site.id,
-                      work_type=WORK_TYPE, workers_needed=10, booking_target=15, code=order_service.new_code(),
-                      starts_at=starts + timedelta(hours=offset), ends_at=starts + timedelta(hours=offset + 8),
-                      pay_rate=Decimal("100"), bill_rate=Decimal("220"), status="dispatching",
-                      overbooking_factor=Decimal("1.5"))
-        db.session.add(order)
-        orders.append(order)
-    db.session.flush()
-    single_count = STORM_REPLIES - 2 * STORM_BOTH
-    workers = list(db.session.scalars(select(Worker).where(
-        Worker.region_id == region.id, Worker.status == "active", Worker.opted_out.is_(False))
-        .order_by(Worker.id.desc()).limit(single_count + STORM_BOTH)))
-    single, both = workers[:single_count], workers[single_count:]
-    rows = [(orders[0], w) for w in single + both] + [(orders[1], w) for w in both]
-    db.session.execute(insert(Offer), [
-        {"order_id": o.id, "worker_id": w.id, "franchise_id": o.franchise_id, "state": "offered",
-         "starts_at": o.starts_at, "ends_at": o.ends_at, "offered_at": utcnow()} for o, w in rows])
-    db.session.commit()
-    _analyze()
-    return orders[0], orders[1], single, both
-
+# -- the reply storm ---------------------------------------------------------------------------------------------
 
 def _storm(region, site) -> dict:
-    """1,000 signed replies released at once at gunicorn; then count places against the targets."""
-    first, second, single, both = _storm_orders(region, site)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    web = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "8",
-                            "--backlog", "2048", "app:create_app()"], cwd=ROOT,
-                           env=_env(PUBLIC_BASE_URL=base, SMS_BACKEND="simulator"),
-                           stdout=LOG.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _poll(lambda: _healthy(base), 60, every=0.2)
-        validator = RequestValidator(TOKEN)
-        replies = [(w.phone, f"YES {first.code}") for w in single + both] + [(w.phone, f"YES {second.code}") for w in both]
-        forms = [{"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": "AC" + "0" * 32, "From": phone, "To": "+15005550006",
-                  "Body": body, "NumMedia": "0"} for i, (phone, body) in enumerate(replies)]
-        results, seconds = _fire(base, forms, validator)
-    finally:
-        _stop(web)
-    latencies = [ms for status, _body, ms in results]
-    answered_once = sum(status == 200 and body.count("<Message>") == 1 for status, body, _ms in results)
-    held = dict(_count_rows(select(Offer.order_id, func.count()).where(
-        Offer.order_id.in_((first.id, second.id)), Offer.state.in_(HOLDING_STATES)).group_by(Offer.order_id)))
-    overbooked = sum(max(0, held.get(o.id, 0) - o.booking_target) for o in (first, second))
-    double = _count(select(func.count()).select_from(
-        select(Offer.worker_id).where(Offer.order_id.in_((first.id, second.id)), Offer.state.in_(HOLDING_STATES))
-        .group_by(Offer.worker_id).having(func.count() > 1).subquery()))
-    return {"storm_replies": len(forms), "storm_replies_per_s": len(forms) / seconds,
+    """Release every worker's signed YES at gunicorn at the same moment; then count places against the targets."""
+    first = _add_order(region, site, _day(90, hour=6), needed=10)
+    second = _add_order(region, site, first.starts_at + timedelta(hours=4), needed=10)
+    workers = _bench_workers(region, STORM_WORKERS, newest=True)
+    now = utcnow()  # offered a moment ago: nothing left for the sweep to send
+    _offer(first, [w.id for w in workers], now)
+    _offer(second, [w.id for w in workers[:STORM_BOTH]], now)
+    replies = [(w.phone, f"YES {first.code}") for w in workers] + [
+        (w.phone, f"YES {second.code}") for w in workers[:STORM_BOTH]]
+    random.Random(2026).shuffle(replies)
+    db.session.commit()
+    _analyze()
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    with gunicorn(WEB_WORKERS, WEB_THREADS, SMS_BACKEND="simulator", TWILIO_AUTH_TOKEN=token) as base:
+        results, seconds = _fire(f"{base}/sms/inbound", replies)
+    latencies = [ms for _status, _answer, ms in results]
+    return {"storm_replies": len(replies), "storm_replies_per_s": len(replies) / seconds,
             "storm_p50_ms": p50(latencies), "storm_p99_ms": percentile(latencies, 99),
-            "storm_answered_once": answered_once, "storm_booked": sum(held.values()),
-            "storm_overbooked": overbooked, "storm_double_booked": double}
+            "storm_answered_once": sum(status == 200 and answer.count("<Message>") == 1
+                                       for status, answer, _ms in results),
+            **_places([first, second])}
 
 
-def _count_rows(stmt):
-    db.session.rollback()
-    return db.session.execute(stmt).all()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urlopen(f"{base}/healthz", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _fire(base: str, forms: list[dict], validator) -> tuple[list, float]:
-    """Post every form at the same moment; return (status, body, ms) per reply and the storm's seconds."""
-    url = f"{base}/sms/inbound"
-    requests = [Request(url, data=urlencode(f).encode(), method="POST",
-                        headers={"X-Twilio-Signature": validator.compute_signature(url, f)}) for f in forms]
+def _fire(url: str, replies: list[tuple[str, str]]) -> tuple[list[tuple[int, str, float]], float]:
+    """Post every (phone, text) as Twilio would, all released at once; return (status, answer, ms) each, and seconds."""
+    requests = [_signed(url, phone, body) for phone, body in replies]
     barrier = threading.Barrier(len(requests) + 1)
 
     def post(request):
         barrier.wait()
-        started = time.perf_counter()
-        with urlopen(request, timeout=120) as response:
-            body = response.read().decode()
-            return response.status, body, (time.perf_counter() - started) * 1000
+        began = time.perf_counter()
+        try:
+            with urlopen(request, timeout=120) as response:
+                status, answer = response.status, response.read().decode()
+        except HTTPError as exc:
+            status, answer = exc.code, ""
+        except OSError:  # refused or timed out: counted as not answered
+            status, answer = 0, ""
+        return status, answer, (time.perf_counter() - began) * 1000
 
     with ThreadPoolExecutor(len(requests)) as pool:
-        futures = [pool.submit(post, r) for r in requests]
+        futures = [pool.submit(post, request) for request in requests]
         barrier.wait()
-        started = time.perf_counter()
-        results = [f.result() for f in futures]
-        seconds = time.perf_counter() - started
-    return results, seconds
+        began = time.perf_counter()
+        results = [future.result() for future in futures]
+    return results, time.perf_counter() - began
 
 
-# -- the blast -----------------------------------------------------------------------------------------------------
-
-def _blast_offers(region, site, count: int, days_ahead: int) -> list[int]:
-    """count offers to distinct idle workers across orders of 1,000, ready to send."""
-    starts = (utcnow() + timedelta(days=days_ahead)).replace(hour=6, minute=0, second=0, microsecond=0)
-    workers = list(db.session.scalars(select(Worker.id).where(
-        Worker.region_id == region.id, Worker.status == "active", Worker.opted_out.is_(False))
-        .order_by(Worker.id).limit(count)))
-    offer_ids = []
-    for chunk in range(0, count, 1000):
-        order = Order(franchise_id=site.franchise_id, region_id=region.id, client_id=site.client_id, site_id=site.id,
-                      work_type=WORK_TYPE, workers_needed=700, booking_target=1000, starts_at=starts,
-                      ends_at=starts + timedelta(hours=8), pay_rate=Decimal("100"), bill_rate=Decimal("220"),
-                      status="dispatching", code=order_service.new_code())
-        db.session.add(order)
-        db.session.flush()
-        offer_ids += db.session.scalars(insert(Offer).returning(Offer.id), [
-            {"order_id": order.id, "worker_id": w, "franchise_id": order.franchise_id, "state": "offered",
-             "starts_at": order.starts_at, "ends_at": order.ends_at} for w in workers[chunk:chunk + 1000]]).all()
-    db.session.commit()
-    return offer_ids
+def _signed(url: str, phone: str, body: str) -> Request:
+    """An inbound SMS webhook request with its own MessageSid, signed over url."""
+    form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": TWILIO_ACCOUNT, "From": phone, "To": TWILIO_NUMBER,
+            "Body": body, "NumMedia": "0"}
+    return Request(url, data=urlencode(form).encode(), method="POST",
+                   headers={"X-Twilio-Signature": gateway.sign(url, form)})
 
 
-def _send_all(offer_ids: list[int], fake: FakeTwilio, **settings) -> float:
-    """Queue one send_offer job per offer, let BLAST_PROCESSES burst workers drain them; return msgs/s."""
-    sms = Queue("sms", connection=queue.connection())
-    with queue.connection().pipeline() as pipe:
-        for offer_id in offer_ids:
-            sms.enqueue("dispatch.jobs.send_offer", offer_id, job_id=f"offer-{offer_id}", pipeline=pipe)
-        pipe.execute()
-    twilio = {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-              "TWILIO_FROM": "+15005550006", **settings}
-    before = len(fake.creates)
-    workers = [_rq_worker("sms", burst=True, worker_class="core.queue.AppSimpleWorker", **twilio)
-               for _ in range(BLAST_PROCESSES)]
-    try:
-        _poll(lambda: len(fake.creates) > before, 120)
-        started = time.perf_counter()
-        _poll(lambda: len(fake.creates) >= before + len(offer_ids), 600, every=0.01)
-        seconds = time.perf_counter() - started
-    finally:
-        _stop(*workers)
-    return (len(offer_ids) - 1) / seconds  # intervals between the first and the last create
+def _places(orders: list[Order]) -> dict:
+    """Count places held on orders, those beyond each target, and workers holding two overlapping places."""
+    ids = [order.id for order in orders]
+    held = dict(db.session.execute(select(Offer.order_id, func.count()).where(
+        Offer.order_id.in_(ids), Offer.state.in_(HOLDING_STATES)).group_by(Offer.order_id)).all())
+    other = aliased(Offer)
+    double = db.session.scalar(select(func.count(Offer.worker_id.distinct())).join(
+        other, (other.worker_id == Offer.worker_id) & (other.id != Offer.id)).where(
+        Offer.order_id.in_(ids), Offer.state.in_(HOLDING_STATES), other.state.in_(HOLDING_STATES),
+        other.starts_at < Offer.ends_at, other.ends_at > Offer.starts_at))
+    return {"storm_booked": sum(held.values()),
+            "storm_overbooked": sum(max(0, held.get(order.id, 0) - order.booking_target) for order in orders),
+            "storm_double_booked": double}
 
+
+# -- the blast ---------------------------------------------------------------------------------------------------
 
 def _blast(region, site) -> dict:
+    """Send BLAST offers through burst `rq worker`s to the fake Twilio unlimited, then a few paced by the bucket."""
     with FakeTwilio() as fake:
-        offers = _blast_offers(region, site, BLAST, 120)
-        unlimited = _send_all(offers, fake, SMS_RATE_PER_SECOND=0)
-        per_phone = Counter(c["To"] for c in fake.creates)
-        limited = _send_all(_blast_offers(region, site, BLAST_LIMITED, 150), fake,
-                            SMS_RATE_PER_SECOND=BLAST_LIMIT_PER_S, SMS_BURST=1)
-    sent = _count(select(func.count()).select_from(Offer).where(Offer.id.in_(offers), Offer.offered_at.is_not(None)))
+        orders, phones = _queue_blast(region, site, BLAST, days_ahead=120)
+        unlimited, creates = _drain(fake, phones, SMS_RATE_PER_SECOND=0)
+        _limited_orders, limited_phones = _queue_blast(region, site, BLAST_LIMITED, days_ahead=150)
+        limited, _creates = _drain(fake, limited_phones, SMS_RATE_PER_SECOND=BLAST_LIMIT_PER_S, SMS_BURST=1)
+    sent = db.session.scalar(select(func.count()).select_from(Offer).where(
+        Offer.order_id.in_([order.id for order in orders]), Offer.offered_at.is_not(None)))
     return {"blast_offers": BLAST, "blast_msgs_per_s": unlimited, "blast_offers_sent": sent,
-            "blast_duplicates": sum(n - 1 for n in per_phone.values()),
+            "blast_duplicates": sum(n - 1 for n in Counter(create["To"] for create in creates).values()),
             "blast_limited_target_per_s": BLAST_LIMIT_PER_S, "blast_limited_msgs_per_s": limited}
+
+
+def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order], set[str]]:
+    """Offer count workers orders of BLAST_PER_ORDER, queue their SMS as a wave's are; return the orders, the phones."""
+    workers = _bench_workers(region, count)
+    orders, offers = [], []
+    for chunk in range(0, count, BLAST_PER_ORDER):
+        order = _add_order(region, site, _day(days_ahead, hour=6), needed=order_service.MAX_WORKERS)
+        orders.append(order)
+        offers.append(_offer(order, [w.id for w in workers[chunk:chunk + BLAST_PER_ORDER]]))
+    db.session.commit()
+    _analyze()
+    for order, offer_ids in zip(orders, offers):
+        notices.queue_offers(order, offer_ids)
+    return orders, {w.phone for w in workers}
+
+
+def _drain(fake: FakeTwilio, phones: set[str], **settings) -> tuple[float, list[dict]]:
+    """Let BLAST_PROCESSES burst workers send the queued SMS to the fake Twilio; return msgs/s and the creates.
+
+    The clock runs from the first create the fake receives to the last, so the workers' start does not count.
+    """
+    before = len(fake.creates)
+
+    def arrived() -> list[dict]:
+        return [create for create in fake.creates[before:] if create["To"] in phones]
+
+    twilio = {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT,
+              "TWILIO_AUTH_TOKEN": current_app.config["TWILIO_AUTH_TOKEN"], "TWILIO_FROM": TWILIO_NUMBER}
+    with rq_workers(BLAST_PROCESSES, burst=True, worker_class="core.queue.AppSimpleWorker", **twilio,
+                    **settings) as workers:
+        wait_until(arrived, 120, every=0.01)
+        began = time.perf_counter()
+        wait_until(lambda: len({create["To"] for create in arrived()}) >= len(phones), 600, every=0.02)
+        seconds = time.perf_counter() - began  # len(phones) - 1 intervals between the first create and the last
+        wait_until(lambda: all(worker.poll() is not None for worker in workers), 60, every=0.1)  # burst: they quit
+    return (len(phones) - 1) / seconds, arrived()
