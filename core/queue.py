@@ -12,6 +12,7 @@ same RQScheduler code instead. Each embedded job runs inside the app that enqueu
 import logging
 import os
 import threading
+import time
 import weakref
 from contextlib import nullcontext
 from datetime import datetime, timedelta, timezone
@@ -30,7 +31,7 @@ from rq.timeouts import TimerDeathPenalty
 QUEUES = ("urgent", "dispatch", "sms", "default")  # in priority order: urgent orders' SMS go first
 TICK_SECONDS = 1.0
 APP_META = "artel_app"  # job.meta key: which embedded app enqueued the job
-_periodic: list = []  # callables run about every second beside the worker (the outbox relay)
+_periodic: list = []  # callables run about every second between the worker's jobs (the outbox relay)
 log = logging.getLogger(__name__)
 _fake_server = fakeredis.FakeServer()  # one per process, shared by every embedded connection
 
@@ -164,9 +165,10 @@ def _fresh_db_pools(app: Flask) -> None:
 
 
 class _InsideTheApp:
-    """Run each job inside the Artel app, and the periodic tasks beside the worker loop."""
+    """Run each job inside the Artel app, and the periodic tasks between jobs."""
 
     app: Flask | None = None  # tests pass app=...; the rq CLI gets create_app() on first use
+    _next_tick = 0.0  # when the periodic tasks are due again, in time.monotonic()
 
     def __init__(self, *args, app: Flask | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -188,18 +190,29 @@ class _InsideTheApp:
             return super().perform_job(job, queue, execution)
 
     def work(self, *args, **kwargs):
-        app = self._app()  # before RQ forks its scheduler and horses, so they inherit it
-        stop = threading.Event()
+        self._app()  # before RQ forks its scheduler and horses, so they inherit it
+        self._next_tick = time.monotonic() + TICK_SECONDS  # a burst run that ends sooner runs none
+        return super().work(*args, **kwargs)
 
-        def tick():
-            while not stop.wait(TICK_SECONDS):
-                _run_periodic(app)
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        """Wait for a job a second at a time, running the periodic tasks in between.
 
-        threading.Thread(target=tick, name="artel-periodic", daemon=True).start()
-        try:
-            return super().work(*args, **kwargs)
-        finally:
-            stop.set()
+        They run here, in the worker's main thread, and never in a thread of ours beside it:
+        RQ forks a work horse per job, and a thread holding a lock at that moment (a connection
+        pool's, the logging module's) would leave the horse waiting for it forever.
+        """
+        idle_since = time.monotonic()
+        while True:
+            if time.monotonic() >= self._next_tick:
+                self._next_tick = time.monotonic() + TICK_SECONDS
+                _run_periodic(self._app())
+            if timeout is None:  # burst: one look at the queues
+                return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
+            result = super().dequeue_job_and_maintain_ttl(1, 1)
+            if result is not None:
+                return result
+            if max_idle_time is not None and time.monotonic() - idle_since >= max_idle_time:
+                return None
 
 
 class AppWorker(_InsideTheApp, Worker):

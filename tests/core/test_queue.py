@@ -175,6 +175,20 @@ def test_real_redis_connection_is_in_bytes_and_app_simple_worker_runs_jobs_in_th
     assert job.get_status(refresh=True) == "finished"
 
 
+def test_periodic_tasks_run_in_the_worker_thread_between_jobs(real, monkeypatch, tmp_path):
+    """Never in a thread beside the worker: RQ forks a horse per job, and a lock such a thread held at
+    that moment would stay held in the horse forever."""
+    seen = []
+    monkeypatch.setattr(queue, "_periodic", [lambda: seen.append(threading.current_thread() is threading.main_thread())])
+    with real.app_context():
+        queue.enqueue(queue_jobs.note, str(tmp_path / "job"), "job", queue="default")
+    worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis.Redis.from_url(QUEUE_REDIS_URL), app=real)
+    with signals_restored():
+        worker.work(max_idle_time=3)  # not a burst: it waits, ticking, until idle for 3 s
+    assert proof(tmp_path / "job")["app"] == "real"
+    assert len(seen) >= 2 and all(seen)
+
+
 def test_forked_app_worker_horse_opens_its_own_database_connection(app, tmp_path):
     """A horse reusing a pooled connection of its parent would share one socket with it."""
     conn = redis.Redis.from_url(QUEUE_REDIS_URL)

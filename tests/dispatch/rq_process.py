@@ -17,7 +17,7 @@ def _env(tmp_path: Path, settings: dict) -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "ARTEL_INSTANCE_DIR": str(tmp_path / "instance"),
             "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI, "REDIS_URL": TestConfig.REDIS_URL,
             "PUBLIC_BASE_URL": TestConfig.PUBLIC_BASE_URL, "TWILIO_AUTH_TOKEN": TestConfig.TWILIO_AUTH_TOKEN,
-            "PYTHONUNBUFFERED": "1",  # the log shows what the worker did up to now
+            "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1",  # the log shows what the worker did up to now
             **{k: str(v) for k, v in settings.items()}}
 
 
