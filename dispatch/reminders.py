@@ -21,7 +21,9 @@ sweep repeated or run by two workers at once sends nothing twice.
 from datetime import datetime, timedelta
 
 from flask import current_app
+from rq import Queue
 from rq.job import Job, JobStatus
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry
 from sqlalchemy import func, select, update
 
 from core import outbox, queue
@@ -106,9 +108,27 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def _jobs_waiting(job_ids: list[str]) -> set[str]:
-    """Return which of these jobs still wait in a queue (behind a backlog, not lost)."""
-    jobs = Job.fetch_many(job_ids, connection=queue.connection()) if job_ids else []
-    return {job.id for job in jobs if job is not None and job.get_status(refresh=False) in WAITING}
+    """Return which of these jobs still wait in a queue or a registry (behind a backlog, not lost).
+
+    The status alone does not tell: a worker killed between taking a job off its queue and
+    marking it started leaves it "queued" in no queue at all, so each one is looked for where
+    its status says it is.
+    """
+    conn = queue.connection()
+    jobs = Job.fetch_many(job_ids, connection=conn) if job_ids else []
+    candidates = [job for job in jobs if job is not None and job.get_status(refresh=False) in WAITING]
+    if not candidates:
+        return set()
+    with conn.pipeline(transaction=False) as pipe:
+        for job in candidates:
+            status = job.get_status(refresh=False)
+            if status == JobStatus.QUEUED:
+                pipe.lpos(Queue(job.origin, connection=conn).key, job.id)
+            else:
+                registry = ScheduledJobRegistry if status == JobStatus.SCHEDULED else DeferredJobRegistry
+                pipe.zscore(registry(job.origin, connection=conn).key, job.id)
+        places = pipe.execute()
+    return {job.id for job, place in zip(candidates, places) if place is not None}
 
 
 def redrive(now: datetime) -> int:

@@ -75,7 +75,11 @@ def test_the_sweep_does_not_queue_again_what_is_still_waiting(app, db, network, 
     from dispatch import reminders
 
     order = factories.order(network.a_site, code="4444", starts_at=utcnow() + timedelta(days=3))
-    waiting, lost = (factories.offer(order, factories.worker(network.moscow)) for _ in range(2))
+    waiting, lost, popped = (factories.offer(order, factories.worker(network.moscow)) for _ in range(3))
     notices.queue_offer(order, waiting.id)  # behind a backlog, still queued
-    assert reminders.redrive(utcnow() + timedelta(minutes=3)) == 1  # only the lost one
-    assert Queue("sms", connection=redis_conn).job_ids == [f"offer-{waiting.id}", f"offer-{lost.id}"]
+    notices.queue_offer(order, popped.id)
+    sms = Queue("sms", connection=redis_conn)
+    redis_conn.lrem(sms.key, 0, f"offer-{popped.id}")  # taken by a worker killed before it marked the job started
+    assert sms.fetch_job(f"offer-{popped.id}").get_status() == "queued"  # in no queue, whatever its status says
+    assert reminders.redrive(utcnow() + timedelta(minutes=3)) == 2  # the lost one and the popped one
+    assert sorted(sms.job_ids) == sorted(f"offer-{o.id}" for o in (waiting, lost, popped))
