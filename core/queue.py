@@ -27,6 +27,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
+from sqlalchemy.orm import configure_mappers
 
 QUEUES = ("urgent", "dispatch", "sms", "default")  # in priority order: urgent orders' SMS go first
 TICK_SECONDS = 1.0
@@ -191,6 +192,7 @@ class _InsideTheApp:
 
     def work(self, *args, **kwargs):
         self._app()  # before RQ forks its scheduler and horses, so they inherit it
+        configure_mappers()  # once here, rather than in every work horse
         self._next_tick = time.monotonic() + TICK_SECONDS  # a burst run that ends sooner runs none
         return super().work(*args, **kwargs)
 
@@ -198,8 +200,9 @@ class _InsideTheApp:
         """Wait for a job a second at a time, running the periodic tasks in between.
 
         They run here, in the worker's main thread, and never in a thread of ours beside it:
-        RQ forks a work horse per job, and a thread holding a lock at that moment (a connection
-        pool's, the logging module's) would leave the horse waiting for it forever.
+        RQ forks a work horse per job, and a thread holding a lock at that moment (SQLAlchemy's
+        mapper configuration mutex, a connection pool's) would leave the horse waiting for it
+        forever.
         """
         idle_since = time.monotonic()
         while True:
