@@ -3,6 +3,7 @@ import contextvars
 import os
 import threading
 
+import freezegun
 import psycopg
 import pytest
 import redis
@@ -16,6 +17,8 @@ from config import TestConfig
 from extensions import db as _db
 from tests import factories
 from workers.models import DEFAULT_SKILLS, Skill
+
+freezegun.configure(extend_ignore_list=["_pytest"])  # pytest's own clock reports real durations
 
 TEST_DB_URL = TestConfig.SQLALCHEMY_DATABASE_URI
 
