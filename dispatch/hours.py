@@ -29,5 +29,18 @@ def evening_before(order) -> datetime:
     return local.astimezone(ZoneInfo("UTC"))
 
 
+def evening_reminder_due(order, now: datetime) -> bool:
+    """Whether the evening reminder goes now: from the evening hour the day before until quiet hours
+    begin that night. Booked later than that (or on the day itself), the last call is the reminder."""
+    evening = evening_before(order)
+    closes = to_zone(evening, order.region.timezone).replace(hour=QUIET_FROM.hour, minute=0).astimezone(ZoneInfo("UTC"))
+    return evening <= now < closes
+
+
+def evening_reminder_ahead(order, now: datetime) -> bool:
+    """Whether the evening reminder is still to come (a worker booked now will get it)."""
+    return now < evening_before(order) or evening_reminder_due(order, now)
+
+
 def last_call(order) -> datetime:
     return order.starts_at - timedelta(minutes=current_app.config["REMINDER_BEFORE_MINUTES"])

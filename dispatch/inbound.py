@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
-from dispatch import booking, reminders
+from dispatch import booking, hours, reminders
 from dispatch.models import Message
 from dispatch.replies import parse
 from extensions import db
@@ -20,6 +20,7 @@ def _answer_for(worker: Worker | None, key: str, **values) -> str:
     with force_locale(worker.language if worker else "ru"):
         texts = {
             "booked": gettext("You are booked for order %(code)s. We will remind you the day before."),
+            "booked_soon": gettext("You are booked for order %(code)s. We will remind you before the start."),
             "waitlisted": gettext("Order %(code)s is full: you are #%(position)s on the waitlist."),
             "already_booked": gettext("You are already booked for order %(code)s."),
             "confirmed": gettext("Thank you: you are confirmed for order %(code)s."),
@@ -109,4 +110,7 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
         reminders.after_a_place_freed(order, outcome.promoted)
     if outcome.kind in ("no_offer", "not_booked"):
         return _answer_for(worker, outcome.kind)
-    return _answer_for(worker, outcome.kind, code=order.code, position=outcome.position or 0)
+    kind = outcome.kind
+    if kind == "booked" and not hours.evening_reminder_ahead(order, utcnow()):
+        kind = "booked_soon"  # too late for the evening reminder: the last call reminds him
+    return _answer_for(worker, kind, code=order.code, position=outcome.position or 0)

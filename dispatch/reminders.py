@@ -27,7 +27,7 @@ from rq.registry import DeferredJobRegistry, ScheduledJobRegistry
 from sqlalchemy import func, select, update
 
 from core import outbox, queue
-from core.timeutil import to_zone, utcnow
+from core.timeutil import utcnow
 from dispatch import booking, hours, notices, texts
 from dispatch.models import Alert
 from extensions import db
@@ -168,8 +168,7 @@ def _remind(order: Order, offer: Offer, now: datetime) -> int:
             offer.confirm_by = now + _window()
         notices.notify(worker, order, "reminder", texts.reminder_text(order, worker, evening=False, confirm=confirm))
         return 1
-    local_hour = to_zone(now, order.region.timezone).hour
-    if offer.reminder_stage == 0 and now >= hours.evening_before(order) and local_hour < hours.QUIET_FROM.hour:
+    if offer.reminder_stage == 0 and hours.evening_reminder_due(order, now):
         offer.reminder_stage = 1
         if offer.state == "booked":
             offer.confirm_by = hours.last_call(order)

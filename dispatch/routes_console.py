@@ -43,7 +43,7 @@ def handle(message_id):
 def resolve_alert(alert_id):
     alert = db.session.get(Alert, alert_id) or abort(404)
     if not FlaskForm().validate_on_submit():
-        abort(400, "The form has expired: reload the page.")
+        abort(400, _("The form has expired: reload the page."))
     console.resolve(alert, current_user)
     flash(_("Alert closed."), "info")
     if request.form.get("back") == "order":

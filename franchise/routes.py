@@ -3,6 +3,7 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from core.auth import api_auth_required, head_office_required, role_required
+from core.i18n import gettext as _
 from franchise import api_bp, bp, service
 from franchise.schemas import FranchiseOut, RegionOut
 
@@ -24,7 +25,7 @@ def admin_home():
 def portal():
     franchise = current_user.franchise
     if franchise is None:
-        abort(404, "Your account is not attached to a franchise.")
+        abort(404, _("Your account is not attached to a franchise."))
     return render_template(
         "franchise/portal.html",
         franchise=franchise,

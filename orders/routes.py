@@ -167,7 +167,7 @@ def board(order_id):
 def confirm(order_id):
     order = service.get_order(order_id) or abort(404)
     if not FlaskForm().validate_on_submit():
-        abort(400, "The form has expired: reload the page.")
+        abort(400, _("The form has expired: reload the page."))
     try:
         service.confirm_order(order, current_user)
     except service.OrderError as exc:
@@ -246,7 +246,7 @@ def _order_and_worker(order_id, worker_id):
     order = service.get_order(order_id) or abort(404)
     worker = get_worker(worker_id) or abort(404)
     if not FlaskForm().validate_on_submit():
-        abort(400, "The form has expired: reload the page.")
+        abort(400, _("The form has expired: reload the page."))
     return order, worker
 
 

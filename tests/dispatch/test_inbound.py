@@ -35,6 +35,18 @@ def test_yes_books_and_answers_in_twiml(client, db, order):
     assert (stored.direction, stored.order_id, stored.worker_id) == ("in", order.id, order.workers[0].id)
 
 
+def test_the_booking_answer_says_when_the_reminder_comes(client, db, network):
+    from core.timeutil import utcnow
+
+    later = factories.order(network.a_site, needed=1, target=1, code="5001", starts_at=utcnow() + timedelta(days=3))
+    soon = factories.order(network.a_site, needed=1, target=1, code="5002", starts_at=utcnow() + timedelta(hours=3))
+    for o, phone in ((later, "+79160000101"), (soon, "+79160000102")):
+        factories.offer(o, factories.worker(network.moscow, language="en", phone=phone))
+    assert "We will remind you the day before." in send(client, "+79160000101", "YES").get_data(as_text=True)
+    # Too late for the evening reminder: the last call before the start is the one he gets.
+    assert "We will remind you before the start." in send(client, "+79160000102", "YES").get_data(as_text=True)
+
+
 def test_the_phone_is_recognised_however_twilio_formats_it(client, db, order):
     send(client, "8 (916) 000-00-01", "Да")
     assert state(db, order, order.workers[1]) == "booked"

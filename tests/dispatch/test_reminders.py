@@ -51,6 +51,16 @@ def test_the_evening_reminder_asks_to_confirm_once(db, shift):
     assert sorted(row.args[0] for row in promised) == sorted(m.id for w in crew[:3] for m in sent_to(db, w))
 
 
+def test_too_late_for_the_evening_the_last_call_is_the_only_reminder(db, shift):
+    order, crew, offers, _waiting = shift
+    assert reminders.sweep(EVENING.replace(hour=18, minute=30)) == 0  # 21:30 in Moscow: quiet hours
+    assert reminders.sweep(START - timedelta(hours=2, minutes=30)) == 0  # 06:30 on the day: no "tomorrow"
+    assert sent_to(db, crew[0]) == []
+    assert reminders.sweep(LAST_CALL) == 3
+    [message] = sent_to(db, crew[0], "reminder")
+    assert message.body.startswith("Today 09:00, order 4821") and "Reply 1 4821 within 30 min" in message.body
+
+
 def test_one_confirms_and_the_reminder_is_sent_through_the_gateway_once(app, client, db, shift):
     order, crew, offers, _waiting = shift
     reminders.sweep(EVENING)
