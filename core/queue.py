@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry as RedisRetry
 from rq import Queue, SimpleWorker, Worker
+from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
@@ -141,6 +142,8 @@ def _run_periodic(app: Flask) -> None:
         try:
             with app.app_context():
                 func()
+        except StopRequested:
+            raise  # the worker's SIGTERM handler asks it to stop: it must get through
         except Exception:  # the next tick tries again
             log.exception("periodic task %s failed", getattr(func, "__name__", func))
 
@@ -205,7 +208,7 @@ class _InsideTheApp:
         forever.
         """
         idle_since = time.monotonic()
-        while True:
+        while not self._stop_requested:
             if time.monotonic() >= self._next_tick:
                 self._next_tick = time.monotonic() + TICK_SECONDS
                 _run_periodic(self._app())
@@ -216,6 +219,7 @@ class _InsideTheApp:
                 return result
             if max_idle_time is not None and time.monotonic() - idle_since >= max_idle_time:
                 return None
+        return None  # asked to stop (SIGTERM) while not idle: the work loop ends
 
 
 class AppWorker(_InsideTheApp, Worker):

@@ -28,6 +28,7 @@ from config import TestConfig
 from core import queue
 from extensions import db
 from tests.core import queue_jobs
+from tests.dispatch.rq_process import descendants
 
 ROOT = Path(__file__).resolve().parents[2]
 # The suite's Redis server, but a database of the queue tests' own: they flush it.
@@ -189,6 +190,21 @@ def test_periodic_tasks_run_in_the_worker_thread_between_jobs(real, monkeypatch,
     assert len(seen) >= 2 and all(seen)
 
 
+def test_a_stop_asked_for_during_a_periodic_task_stops_the_worker(real, monkeypatch):
+    """SIGTERM raises RQ's StopRequested wherever the idle worker is, a periodic task included."""
+    calls = []
+
+    def asks_to_stop():
+        calls.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(queue, "_periodic", [asks_to_stop])
+    worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis.Redis.from_url(QUEUE_REDIS_URL), app=real)
+    with signals_restored():
+        worker.work(max_idle_time=5)
+    assert calls == [1]  # stopped at once, not ticking on until idle for 5 s
+
+
 def test_forked_app_worker_horse_opens_its_own_database_connection(app, tmp_path):
     """A horse reusing a pooled connection of its parent would share one socket with it."""
     conn = redis.Redis.from_url(QUEUE_REDIS_URL)
@@ -212,17 +228,20 @@ def test_rq_cli_worker_with_scheduler_runs_a_delayed_job_inside_the_app(real, tm
     worker = subprocess.Popen(
         [str(Path(sys.executable).with_name("rq")), "worker", "--with-scheduler", "--url", QUEUE_REDIS_URL,
          "--worker-class", "core.queue.AppWorker", *queue.QUEUES],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=(tmp_path / "rq.log").open("wb"), stderr=subprocess.STDOUT,
     )
     try:
         ran = wait_for(tmp_path / "scheduled", 20)
     finally:
         worker.terminate()
         try:
-            output = worker.communicate(timeout=15)[0].decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output = worker.communicate()[0].decode(errors="replace")
+            worker.wait(15)
+        except subprocess.TimeoutExpired:  # and whatever it forked, which would outlive it
+            for pid in (worker.pid, *descendants(worker.pid)):
+                os.kill(pid, signal.SIGKILL)
+            worker.wait()
+    output = (tmp_path / "rq.log").read_text(errors="replace")
+    assert worker.returncode == 0, f"the rq worker did not stop on SIGTERM:\n{output[-3000:]}"
     assert ran, f"the rq worker did not run the scheduled job:\n{output[-3000:]}"
     result = proof(tmp_path / "scheduled")
     assert result["app"] == "app" and result["pid"] != os.getpid()  # create_app()'s app, in the worker

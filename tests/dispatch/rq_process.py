@@ -38,7 +38,7 @@ class RqWorker:
 
     def kill(self) -> None:
         """SIGKILL the worker and everything it started (RQ puts its work horse in a session of its own)."""
-        family = _descendants(self.process.pid)
+        family = descendants(self.process.pid)
         for pid in (self.process.pid, *family):
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -60,7 +60,7 @@ class RqWorker:
         return self.log.read_text(errors="replace")[-4000:]
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """Every process below pid, read from /proc."""
     found, todo = [], [pid]
     while todo:
