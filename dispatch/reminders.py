@@ -3,8 +3,9 @@
 A sweep runs about every ``SWEEP_SECONDS`` beside the job worker (whichever worker takes the
 Redis lock) and looks at open orders starting within two days:
 
-- the evening before (``REMINDER_EVENING_HOUR`` local), each booked worker is reminded and
-  asked to reply "1 <code>"; he has until the last reminder to do so;
+- the evening before (``REMINDER_EVENING_HOUR`` local, until quiet hours), each booked worker
+  is reminded and asked to reply "1 <code>"; he has until the last reminder to do so (one
+  booked later than that evening gets the last reminder only);
 - ``REMINDER_BEFORE_MINUTES`` before the start, the last reminder: a confirmed worker is
   told "see you", an unconfirmed one is asked again with ``CONFIRM_WINDOW_MINUTES`` to answer;
 - a booked worker past his confirm_by loses the place to the first on the waitlist (who
