@@ -7,8 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,9 +26,8 @@ from config import TestConfig
 from core import queue
 from extensions import db
 from tests.core import queue_jobs
-from tests.dispatch.rq_process import descendants
+from tests.dispatch.rq_process import RqWorker
 
-ROOT = Path(__file__).resolve().parents[2]
 # The suite's Redis server, but a database of the queue tests' own: they flush it.
 QUEUE_REDIS_URL = urlsplit(TestConfig.REDIS_URL)._replace(path="/14").geturl()
 
@@ -223,26 +220,14 @@ def test_rq_cli_worker_with_scheduler_runs_a_delayed_job_inside_the_app(real, tm
     started = time.time()
     with real.app_context():
         queue.enqueue_in(timedelta(seconds=1), queue_jobs.note, str(tmp_path / "scheduled"), "scheduled", queue="sms")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARTEL_INSTANCE_DIR": str(tmp_path / "instance"),
-           "REDIS_URL": QUEUE_REDIS_URL, "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI}
-    worker = subprocess.Popen(
-        [str(Path(sys.executable).with_name("rq")), "worker", "--with-scheduler", "--url", QUEUE_REDIS_URL,
-         "--worker-class", "core.queue.AppWorker", *queue.QUEUES],
-        cwd=ROOT, env=env, stdout=(tmp_path / "rq.log").open("wb"), stderr=subprocess.STDOUT,
-    )
+    worker = RqWorker(tmp_path, REDIS_URL=QUEUE_REDIS_URL)
     try:
         ran = wait_for(tmp_path / "scheduled", 20)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(15)
-        except subprocess.TimeoutExpired:  # and whatever it forked, which would outlive it
-            for pid in (worker.pid, *descendants(worker.pid)):
-                os.kill(pid, signal.SIGKILL)
-            worker.wait()
-    output = (tmp_path / "rq.log").read_text(errors="replace")
-    assert worker.returncode == 0, f"the rq worker did not stop on SIGTERM:\n{output[-3000:]}"
-    assert ran, f"the rq worker did not run the scheduled job:\n{output[-3000:]}"
+        worker.stop()  # SIGTERM, and after a while SIGKILL to whatever is left
+    output = worker.output()
+    assert worker.process.returncode == 0, f"the rq worker did not stop on SIGTERM:\n{output}"
+    assert ran, f"the rq worker did not run the scheduled job:\n{output}"
     result = proof(tmp_path / "scheduled")
     assert result["app"] == "app" and result["pid"] != os.getpid()  # create_app()'s app, in the worker
     assert result["at"] - started >= 1.0

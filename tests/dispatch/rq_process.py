@@ -22,12 +22,15 @@ def _env(tmp_path: Path, settings: dict) -> dict:
 
 
 class RqWorker:
-    """One `rq worker --with-scheduler` process group; kill() is SIGKILL to the worker and its work horse."""
+    """One `rq worker --with-scheduler` process group; kill() is SIGKILL to the worker and its work horse.
+
+    settings become its environment; a REDIS_URL among them is also the one it listens on."""
 
     def __init__(self, tmp_path: Path, **settings):
         self.log = tmp_path / f"rq-{time.monotonic_ns()}.log"
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("rq")), "worker", "--with-scheduler", "--url", TestConfig.REDIS_URL,
+            [str(Path(sys.executable).with_name("rq")), "worker", "--with-scheduler",
+             "--url", str(settings.get("REDIS_URL", TestConfig.REDIS_URL)),
              "--worker-class", "core.queue.AppWorker", *queue.QUEUES],
             cwd=ROOT, env=_env(tmp_path, settings), stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
