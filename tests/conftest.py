@@ -95,6 +95,12 @@ def network(db):
 
 
 @pytest.fixture
+def city(db):
+    """Franchises A and B in the SAME region (one shared pool), C in another: see factories.same_region_network."""
+    return factories.same_region_network()
+
+
+@pytest.fixture
 def live_server(app, db):
     """The app served over real HTTP by a threaded server on 127.0.0.1."""
     server = make_server("127.0.0.1", 0, app, threaded=True)

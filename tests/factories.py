@@ -80,6 +80,31 @@ def two_franchise_network() -> SimpleNamespace:
     return net
 
 
+def same_region_network() -> SimpleNamespace:
+    """Franchises A and B in ONE region (Moscow) sharing its pool, and C in Kazan; each with staff and a client.
+
+    The shape every rule that guards a worker or the network is tested on: A and B see the
+    same workers but never each other's clients, orders, offers or messages.
+    """
+    moscow = region(name="Moscow", code="MSK")
+    kazan = region(name="Kazan", code="KZN", center_lat=55.79, center_lon=49.12)
+    head = franchise(name="Head office", tier="head_office")
+    a = franchise(moscow, name="Alpha Moscow", tier="official")
+    b = franchise(moscow, name="Bravo Moscow", tier="brand")
+    c = franchise(kazan, name="Charlie Kazan", tier="official")
+    net = SimpleNamespace(moscow=moscow, kazan=kazan, head=head, a=a, b=b, c=c)
+    net.admin = user("admin")
+    for side, fr, reg in (("a", a, moscow), ("b", b, moscow), ("c", c, kazan)):
+        for role in ("partner", "dispatcher", "recruiter", "foreman"):
+            setattr(net, f"{side}_{role}", user(role, fr, email=f"{role}.{side}@test.artel"))
+        setattr(net, f"{side}_client", client(fr, name=f"Client of {fr.name}", phone=f"+7495120{ord(side):04d}"))
+        setattr(net, f"{side}_site", site(getattr(net, f"{side}_client"), name=f"Site of {fr.name}",
+                                          lat=reg.center_lat, lon=reg.center_lon))
+        setattr(net, f"{side}_worker", worker(reg, first_name=f"Worker{side.upper()}", last_name=f"Pool{side.upper()}"))
+    net.callcentre = user("callcentre", email="callcentre@test.artel")
+    return net
+
+
 def order(site, needed=10, target=15, code=None, starts_at=None, hours=8, status="dispatching", **kw) -> "Order":
     from datetime import datetime, timedelta, timezone
 
