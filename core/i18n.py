@@ -90,6 +90,7 @@ OFFER_STATE_LABELS = {
 ALERT_TEXTS = {
     "short": lazy_gettext("Still short: %(detail)s workers booked, and the shift starts within hours."),
     "no_candidates": lazy_gettext("Candidates ran out with %(detail)s places left: book by hand, widen the search or raise the pay."),
+    "worker_out": lazy_gettext("Booked workers no longer active (suspended or banned): %(detail)s. Unbook them to free their places."),
 }
 ACTION_LABELS = {
     "create": lazy_gettext("created"),

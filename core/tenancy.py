@@ -9,6 +9,11 @@ and new routes are covered because nothing here depends on the route.
 
 Soft-deleted rows are skipped the same way unless a statement sets
 ``execution_options(include_deleted=True)``.
+
+A few rules guard a worker or the whole network rather than one franchise (a worker is
+never on two overlapping shifts, order codes are unique network-wide): their checks read
+every franchise's rows of the classes they name with ``network_wide(stmt, Offer, ...)``,
+and read only what the check needs (ids, times), never details to show.
 """
 from dataclasses import dataclass
 from functools import cache
@@ -62,6 +67,11 @@ def _soft_deletable_classes() -> tuple[type, ...]:
     return tuple(m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, SoftDeleteMixin))
 
 
+def network_wide(statement, *classes):
+    """Let statement read every franchise's rows of classes (a check that guards a worker or the network)."""
+    return statement.execution_options(network_wide=frozenset(classes))
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _filter_reads(state):
     if not state.is_select:
@@ -74,9 +84,10 @@ def _filter_reads(state):
         ]
     scope = current_scope()
     if scope is not None:
+        exempt = state.execution_options.get("network_wide", frozenset())
         options += [
             with_loader_criteria(cls, cls.__tenant_filter__(scope), include_aliases=True)
-            for cls in _scoped_classes()
+            for cls in _scoped_classes() if cls not in exempt
         ]
     if options:
         state.statement = state.statement.options(*options)

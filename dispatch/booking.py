@@ -1,98 +1,132 @@
 """Places on an order: take one, give one back, promote the waitlist. Atomic under any load.
 
-Every function here locks the worker's row and then the order's row (always in that
-order, so two of them never wait on each other), decides, and leaves the commit to its
-caller, so that "store the reply + book + answer" is one transaction.
+Every function here locks the worker's row and then the order's row (core.locks: one lock
+order everywhere, fresh rows after the wait), decides on the offer as it is now, moves it
+through the state machine (dispatch.states), and leaves the commit to its caller, so that
+"store the reply + book + answer" is one transaction.
 
 The worker lock serialises one worker's answers to different orders (no two overlapping
-shifts); the order lock serialises everyone's answers to one order (never more than
-booking_target places). Both are FOR NO KEY UPDATE (``key_share=True``): it excludes the others just as well,
-but not the key-share locks PostgreSQL takes when a new row refers to the worker or the
-order (the stored reply does), which FOR UPDATE would turn into deadlocks.
+shifts, whichever franchise booked them); the order lock serialises everyone's answers to
+one order (never more than booking_target places).
 """
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from core import locks, outbox
+from core.tenancy import network_wide
 from core.timeutil import utcnow
+from dispatch import states
 from extensions import db
-from orders.models import HOLDING_STATES, Offer, Order
+from orders.models import Offer, Order
 from workers.models import Worker
+from workers.service import left_active_pool
 
 OPEN_STATUSES = ("dispatching", "filled")
 
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # booked | confirmed | waitlisted | already_waitlisted | clash | closed | no_offer | declined | dropped | not_booked | expired
+    # booked | confirmed | waitlisted | already_waitlisted | clash | closed | no_offer | offer_closed | inactive
+    # | declined | already_booked | dropped | not_booked | expired | full
+    kind: str
     order: Order | None = None
     position: int | None = None
     promoted: Offer | None = None
 
 
 def _lock(worker_id: int, order_id: int) -> tuple[Worker | None, Order | None, Offer | None]:
-    worker = db.session.scalar(select(Worker).where(Worker.id == worker_id).with_for_update(key_share=True))
-    order = db.session.scalar(select(Order).where(Order.id == order_id).with_for_update(key_share=True))
-    offer = db.session.scalar(select(Offer).where(Offer.order_id == order_id, Offer.worker_id == worker_id))
+    worker = locks.lock(Worker, worker_id)
+    order = locks.lock(Order, order_id)
+    offer = db.session.scalar(locks.fresh(select(Offer).where(Offer.order_id == order_id, Offer.worker_id == worker_id)))
     return worker, order, offer
 
 
 def held_places(order: Order) -> int:
     return db.session.scalar(select(func.count()).select_from(Offer).where(
-        Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES))) or 0
+        Offer.order_id == order.id, Offer.state.in_(states.HOLDING))) or 0
 
 
 def _waitlist_position(order: Order, offer: Offer) -> int:
     return db.session.scalar(select(func.count()).select_from(Offer).where(
-        Offer.order_id == order.id, Offer.state == "waitlisted", Offer.answered_at <= offer.answered_at)) or 1
+        Offer.order_id == order.id, Offer.state == states.WAITLISTED, Offer.answered_at <= offer.answered_at)) or 1
 
 
 def clashes(worker: Worker, order: Order) -> bool:
-    return db.session.scalar(select(Offer.id).where(
-        Offer.worker_id == worker.id, Offer.order_id != order.id, Offer.state.in_(HOLDING_STATES),
-        Offer.starts_at < order.ends_at, Offer.ends_at > order.starts_at).limit(1)) is not None
+    """Whether the worker holds a place on another shift overlapping the order's, in any franchise."""
+    return db.session.scalar(network_wide(select(Offer.id).where(
+        Offer.worker_id == worker.id, Offer.order_id != order.id, Offer.state.in_(states.HOLDING),
+        Offer.starts_at < order.ends_at, Offer.ends_at > order.starts_at).limit(1), Offer)) is not None
 
 
 def accept(worker_id: int, order_id: int) -> Outcome:
-    """Book the worker if a place is free, else put him on the waitlist (the caller commits)."""
+    """Book the worker if a place is free, else put him on the waitlist (the caller commits).
+
+    A YES from a booked worker confirms his place; a YES to an offer that is no longer open
+    (declined, dropped, expired, cancelled) or from a worker who is not active books nothing.
+    """
     worker, order, offer = _lock(worker_id, order_id)
     if offer is None or worker is None:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
         return Outcome("closed", order)
-    if offer.state in HOLDING_STATES:  # "1" (or YES again) from a booked worker confirms he will come
-        if offer.state == "booked":
-            offer.state, offer.confirmed_at, offer.confirm_by = "confirmed", utcnow(), None
-        return Outcome("confirmed", order)
-    if offer.state == "waitlisted":
+    if offer.state in states.HOLDING:  # "1" (or YES again) from a booked worker confirms he will come
+        return _confirm(offer, order)
+    if offer.state == states.WAITLISTED:
         return Outcome("already_waitlisted", order, _waitlist_position(order, offer))
+    if not states.allows(offer.state, "book"):
+        return Outcome("offer_closed", order)
+    if worker.status != "active" or worker.deleted_at is not None:
+        return Outcome("inactive", order)
     if clashes(worker, order):
         return Outcome("clash", order)
     now = utcnow()
     offer.answered_at = now
     if held_places(order) < order.booking_target:
-        _book(offer, worker, now)
-        db.session.flush()
-        if held_places(order) >= order.booking_target:
-            order.status = "filled"
+        _book(offer, worker, now, "book")
+        _mark_filled(order)
         return Outcome("booked", order)
-    offer.state = "waitlisted"
+    states.move(offer, "waitlist")
     db.session.flush()
     return Outcome("waitlisted", order, _waitlist_position(order, offer))
 
 
-def _book(offer: Offer, worker: Worker, now) -> None:
-    offer.state, offer.booked_at, offer.reliability = "booked", now, worker.reliability
+def confirm(worker_id: int, order_id: int) -> Outcome:
+    """Confirm a booked worker's place (his "1"); the caller commits."""
+    _worker, order, offer = _lock(worker_id, order_id)
+    if offer is None or order is None or offer.state not in states.HOLDING:
+        return Outcome("not_booked", order)
+    if order.status not in OPEN_STATUSES:
+        return Outcome("closed", order)
+    return _confirm(offer, order)
+
+
+def _confirm(offer: Offer, order: Order) -> Outcome:
+    if offer.state == states.BOOKED:
+        offer.confirmed_at, offer.confirm_by = utcnow(), None
+    states.move(offer, "confirm")
+    return Outcome("confirmed", order)
+
+
+def _book(offer: Offer, worker: Worker, now, event: str) -> None:
+    states.move(offer, event)
+    offer.booked_at, offer.reliability = now, worker.reliability
     offer.confirmed_at = offer.confirm_by = None
     offer.reminder_stage = 0
+    db.session.flush()
+
+
+def _mark_filled(order: Order) -> None:
+    if held_places(order) >= order.booking_target:
+        order.status = "filled"
 
 
 def expire_unconfirmed(worker_id: int, order_id: int, now) -> Outcome:
     """Release a booked place whose worker did not confirm by confirm_by; promote the next (the caller commits)."""
     _worker, order, offer = _lock(worker_id, order_id)
-    if offer is None or offer.state != "booked" or offer.confirm_by is None or offer.confirm_by > now:
+    if offer is None or offer.state != states.BOOKED or offer.confirm_by is None or offer.confirm_by > now:
         return Outcome("not_booked", order)
-    offer.state = "expired"
+    states.move(offer, "lapse")
     db.session.flush()
     return Outcome("expired", order, promoted=promote_waitlist(order))
 
@@ -102,23 +136,31 @@ def decline(worker_id: int, order_id: int) -> Outcome:
     _worker, order, offer = _lock(worker_id, order_id)
     if offer is None:
         return Outcome("no_offer", order)
-    if offer.state in HOLDING_STATES:
+    if offer.state in states.HOLDING:
         return Outcome("already_booked", order)  # a booked worker withdraws with DROP
-    offer.state, offer.answered_at = "declined", utcnow()
+    if not states.allows(offer.state, "decline"):
+        return Outcome("offer_closed", order)
+    states.move(offer, "decline")
+    offer.answered_at = utcnow()
     return Outcome("declined", order)
 
 
 def drop(worker_id: int, order_id: int) -> Outcome:
     """The worker gives his place back; the first on the waitlist gets it (the caller commits)."""
-    return release(worker_id, order_id, "dropped")
+    return _release(worker_id, order_id, "drop")
 
 
-def release(worker_id: int, order_id: int, new_state: str) -> Outcome:
-    """Take a held place back (dropped by the worker, cancelled by the dispatcher) and promote the next."""
+def unbook(worker_id: int, order_id: int) -> Outcome:
+    """The dispatcher takes a held place back; the first on the waitlist gets it (the caller commits)."""
+    return _release(worker_id, order_id, "unbook")
+
+
+def _release(worker_id: int, order_id: int, event: str) -> Outcome:
     _worker, order, offer = _lock(worker_id, order_id)
-    if offer is None or offer.state not in HOLDING_STATES:
+    if offer is None or not states.allows(offer.state, event):
         return Outcome("not_booked", order)
-    offer.state, offer.answered_at = new_state, utcnow()
+    states.move(offer, event)
+    offer.answered_at = utcnow()
     db.session.flush()
     promoted = promote_waitlist(order) if order.status in OPEN_STATUSES else None
     return Outcome("dropped", order, promoted=promoted)
@@ -131,7 +173,9 @@ def book_manually(worker_id: int, order_id: int, franchise_id: int) -> Outcome:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
         return Outcome("closed", order)
-    if offer is not None and offer.state in HOLDING_STATES:
+    if worker.status != "active" or worker.deleted_at is not None:
+        return Outcome("inactive", order)
+    if offer is not None and offer.state in states.HOLDING:
         return Outcome("already_booked", order)
     if clashes(worker, order):
         return Outcome("clash", order)
@@ -139,32 +183,61 @@ def book_manually(worker_id: int, order_id: int, franchise_id: int) -> Outcome:
         return Outcome("full", order)
     if offer is None:
         offer = Offer(order_id=order.id, worker_id=worker.id, franchise_id=franchise_id, starts_at=order.starts_at,
-                      ends_at=order.ends_at, wave=0)  # wave 0: not from a wave of SMS
+                      ends_at=order.ends_at, wave=0, state=states.NEW)  # wave 0: not from a wave of SMS
         db.session.add(offer)
     offer.answered_at = utcnow()
-    _book(offer, worker, offer.answered_at)
-    db.session.flush()
-    if held_places(order) >= order.booking_target:
-        order.status = "filled"
+    _book(offer, worker, offer.answered_at, "book_by_hand")
+    _mark_filled(order)
     return Outcome("booked", order)
 
 
 def promote_waitlist(order: Order) -> Offer | None:
-    """Book the longest-waiting worker while a place is free; return him, or None."""
+    """Book the longest-waiting worker while a place is free; return him, or None (the caller holds the order lock)."""
     if held_places(order) >= order.booking_target:
         return None
-    for candidate in db.session.scalars(select(Offer).where(
-            Offer.order_id == order.id, Offer.state == "waitlisted").order_by(Offer.answered_at, Offer.id)):
-        # This holds the order lock and wants a worker lock: the reverse of accept()'s order.
+    for candidate in db.session.scalars(locks.fresh(select(Offer).where(
+            Offer.order_id == order.id, Offer.state == states.WAITLISTED).order_by(Offer.answered_at, Offer.id))):
+        # This holds the order lock and wants a worker lock: the reverse of the lock order.
         # Skipping a worker who is locked (answering another offer right now) avoids the
         # deadlock; he stays on the waitlist for the next free place.
-        worker = db.session.scalar(select(Worker).where(Worker.id == candidate.worker_id)
-                                   .with_for_update(key_share=True, skip_locked=True))
-        if worker is None or worker.opted_out or clashes(worker, order):
+        worker = locks.lock(Worker, candidate.worker_id, skip_locked=True)
+        if worker is None or worker.opted_out or worker.status != "active" or clashes(worker, order):
             continue
-        _book(candidate, worker, utcnow())
-        db.session.flush()
+        db.session.refresh(candidate)  # his own answer may have landed before we locked him
+        if candidate.state != states.WAITLISTED:
+            continue
+        _book(candidate, worker, utcnow(), "promote")
         order.status = "filled" if held_places(order) >= order.booking_target else "dispatching"
         return candidate
     order.status = "dispatching"
     return None
+
+
+@left_active_pool.connect
+def _worker_left_pool(worker: Worker, **_kw) -> None:
+    """Promise, in the suspending transaction, that the worker's offers are withdrawn network-wide."""
+    outbox.promise("dispatch.jobs.withdraw_worker", worker.id, queue_name="dispatch")
+
+
+def withdraw_open_offers(worker: Worker) -> int:
+    """Withdraw every open offer of a worker who is no longer active, in every franchise; return how many.
+
+    The caller holds the worker's lock (and commits), so no YES of his lands in between.
+    """
+    result = db.session.execute(update(Offer).where(
+        Offer.worker_id == worker.id, Offer.state.in_(states.sources("withdraw")))
+        .values(state=states.target(states.OFFERED, "withdraw")))
+    return result.rowcount or 0
+
+
+def inactive_holders(order: Order) -> int:
+    """Return how many of the order's held places belong to workers who are no longer active."""
+    return db.session.scalar(select(func.count()).select_from(Offer).join(Worker, Offer.worker_id == Worker.id).where(
+        Offer.order_id == order.id, Offer.state.in_(states.HOLDING), Worker.status != "active")) or 0
+
+
+def held_future_orders(worker: Worker, now) -> list[Order]:
+    """Return the open orders, in every franchise, on which the worker still holds a place."""
+    return list(db.session.scalars(select(Order).join(Offer, Offer.order_id == Order.id).where(
+        Offer.worker_id == worker.id, Offer.state.in_(states.HOLDING), Order.status.in_(OPEN_STATUSES),
+        Order.starts_at > now).order_by(Order.starts_at)))

@@ -1,11 +1,11 @@
 """The dispatcher's hands: book, unbook and re-send by hand; the inbox of texts no rule understood; alerts."""
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import outbox
 from core.i18n import lazy_gettext as _l
 from core.timeutil import utcnow
 from dispatch import booking, notices, reminders, texts
-from dispatch.models import Alert, Message
+from dispatch.models import Alert, Message, MessageReader
 from extensions import db
 from orders.models import Offer, Order
 from workers.models import Worker
@@ -23,6 +23,7 @@ _REFUSALS = {
     "clash": _l("The worker has another shift at that time."),
     "full": _l("The order is full: unbook someone or raise the headcount first."),
     "no_offer": _l("No such worker or order."),
+    "inactive": _l("Only an active worker can be booked."),
     "not_booked": _l("The worker holds no place on this order."),
 }
 
@@ -46,7 +47,7 @@ def book(order: Order, worker: Worker) -> None:
 
 def unbook(order: Order, worker: Worker) -> None:
     """Take the worker's place back, tell him, and give it to the waitlist or a new wave; commit."""
-    outcome = booking.release(worker.id, order.id, "cancelled")
+    outcome = booking.unbook(worker.id, order.id)
     if outcome.kind != "dropped":
         db.session.rollback()
         raise ConsoleError(_REFUSALS[outcome.kind])
@@ -67,26 +68,24 @@ def resend(order: Order, worker: Worker) -> None:
     _finish()
 
 
-def inbox(include_handled: bool = False, limit: int = 200) -> list[tuple[Message, Worker | None, Order | None]]:
-    """Texts from workers (and strangers) that no rule understood, oldest unhandled first."""
-    stmt = (select(Message, Worker, Order).outerjoin(Worker, Message.worker_id == Worker.id)
-            .outerjoin(Order, Message.order_id == Order.id)
+def inbox(include_handled: bool = False, limit: int = 200) -> list[tuple[MessageReader, Message, Worker | None]]:
+    """Texts from workers (and strangers) that no rule understood, as each reader sees them, oldest unhandled first."""
+    stmt = (select(MessageReader, Message, Worker).join(Message, MessageReader.message_id == Message.id)
+            .outerjoin(Worker, Message.worker_id == Worker.id)
             .where(Message.direction == "in", Message.needs_attention.is_(True)))
     if include_handled:
-        stmt = stmt.order_by(Message.id.desc())
+        stmt = stmt.order_by(Message.id.desc(), MessageReader.id)
     else:
-        stmt = stmt.where(Message.handled_at.is_(None)).order_by(Message.id)
+        stmt = stmt.where(MessageReader.handled_at.is_(None)).order_by(Message.id, MessageReader.id)
     return [tuple(row) for row in db.session.execute(stmt.limit(limit))]
 
 
-def unhandled_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Message).where(
-        Message.direction == "in", Message.needs_attention.is_(True), Message.handled_at.is_(None))) or 0
-
-
 def handle(message: Message, by, answer: str = "") -> Message | None:
-    """Mark an inbox message handled, first texting answer back to the worker if given; commit."""
-    if message.direction != "in" or not message.needs_attention:
+    """Mark an inbox message handled for the caller's franchise (head office: for every reader),
+    first texting answer back to the worker if given; commit."""
+    readers = list(db.session.scalars(select(MessageReader).where(
+        MessageReader.message_id == message.id, MessageReader.handled_at.is_(None))))
+    if message.direction != "in" or not message.needs_attention or not readers:
         raise ConsoleError(_l("That message is not in the inbox."))
     answer = (answer or "").strip()
     sent = None
@@ -98,9 +97,10 @@ def handle(message: Message, by, answer: str = "") -> Message | None:
             raise ConsoleError(_l("The sender is not in the pool: call him back instead."))
         if worker.opted_out:
             raise ConsoleError(_l("The worker replied STOP: no messages until he replies START."))
-        order = db.session.get(Order, message.order_id) if message.order_id else None
-        sent = notices.notify(worker, order, "manual", answer)
-    message.handled_at, message.handled_by_id = utcnow(), by.id
+        sent = notices.notify(worker, None, "manual", answer, franchise_id=by.franchise_id)
+    now = utcnow()
+    for reader in readers:
+        reader.handled_at, reader.handled_by_id = now, by.id
     _finish()
     return sent
 

@@ -5,14 +5,13 @@ from sqlalchemy.exc import IntegrityError
 
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
-from dispatch import booking, hours, reminders
-from dispatch.models import Message
+from dispatch import booking, hours, reminders, states
+from dispatch.models import Message, MessageReader
 from dispatch.replies import parse
 from extensions import db
-from orders.models import HOLDING_STATES, Offer, Order
+from franchise.service import official_for
+from orders.models import Offer, Order
 from workers.models import Worker
-
-OPEN_OFFER_STATES = ("offered", "waitlisted", "declined")
 
 
 def _answer_for(worker: Worker | None, key: str, **values) -> str:
@@ -27,6 +26,8 @@ def _answer_for(worker: Worker | None, key: str, **values) -> str:
             "already_waitlisted": gettext("You are already #%(position)s on the waitlist for order %(code)s."),
             "clash": gettext("You already have a shift at that time, so order %(code)s cannot be booked."),
             "closed": gettext("Order %(code)s is no longer taking workers."),
+            "offer_closed": gettext("The offer of order %(code)s is no longer open to you."),
+            "inactive": gettext("You cannot take work at the moment. Please call the office."),
             "no_offer": gettext("You have no open offer. We will write when there is work."),
             "which": gettext("You have several offers: reply YES or NO with the order code, e.g. YES %(code)s."),
             "declined": gettext("Noted: you decline order %(code)s."),
@@ -40,19 +41,37 @@ def _answer_for(worker: Worker | None, key: str, **values) -> str:
         return texts[key] % values if values else texts[key]
 
 
-def _open_offers(worker: Worker, states) -> list[Offer]:
+def _open_offers(worker: Worker, in_states) -> list[Offer]:
     return list(db.session.scalars(select(Offer).join(Order, Offer.order_id == Order.id).where(
-        Offer.worker_id == worker.id, Offer.state.in_(states), Order.status.in_(booking.OPEN_STATUSES))))
+        Offer.worker_id == worker.id, Offer.state.in_(in_states), Order.status.in_(booking.OPEN_STATUSES))
+        .order_by(Order.starts_at, Offer.id)))
 
 
-def _order_for(worker: Worker, code: str | None, states) -> tuple[Order | None, str | None]:
-    """Return the order the reply is about, or an answer key explaining why there is none."""
+def _asked_to_confirm(worker: Worker) -> Offer | None:
+    """Return the booked place whose confirmation is being asked for first (the earliest deadline)."""
+    return db.session.scalar(select(Offer).join(Order, Offer.order_id == Order.id).where(
+        Offer.worker_id == worker.id, Offer.state == states.BOOKED, Offer.confirm_by.is_not(None),
+        Order.status.in_(booking.OPEN_STATUSES)).order_by(Offer.confirm_by, Order.starts_at, Offer.id).limit(1))
+
+
+def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | None, str | None]:
+    """Return the order the reply is about, or an answer key explaining why there is none.
+
+    Without a code, a YES (or "1") first confirms the booked shift whose confirmation is
+    being asked for; otherwise it is about his one open offer (or, with none, his one
+    booked shift); a NO is about his one open offer; a DROP about his one booked shift.
+    """
     if code:
-        order = db.session.scalar(select(Order).where(Order.code == code))
+        order = db.session.scalar(select(Order).where(Order.code == code, Order.code_live))
         return (order, None) if order else (None, "no_offer")
-    offers = _open_offers(worker, states)
-    if not offers and states == OPEN_OFFER_STATES:  # "1" to a reminder: the booked shift to confirm
-        offers = _open_offers(worker, HOLDING_STATES)
+    if kind == "accept" and (asked := _asked_to_confirm(worker)) is not None:
+        return db.session.get(Order, asked.order_id), None
+    if kind == "drop":
+        offers = _open_offers(worker, states.HOLDING)
+    else:
+        offers = _open_offers(worker, states.OPEN)
+        if not offers and kind == "accept":  # "1" to a reminder: the booked shift to confirm
+            offers = _open_offers(worker, states.HOLDING)
     if not offers:
         return None, "no_offer"
     if len(offers) > 1:
@@ -77,8 +96,33 @@ def handle_inbound(sid: str, from_number: str, body: str) -> str:
         stored = db.session.scalar(select(Message).where(Message.sid == sid))
         return stored.answer or ""
     message.answer = _act(worker, message, body)
+    _address(message, worker)
     db.session.commit()
     return message.answer
+
+
+def _address(message: Message, worker: Worker | None) -> None:
+    """Give the message to its order's franchise, or, about no order, to the franchises that read it."""
+    if message.order_id is not None:
+        message.franchise_id = db.session.scalar(select(Order.franchise_id).where(Order.id == message.order_id))
+        return
+    for franchise_id in readers_of(worker):
+        db.session.add(MessageReader(message_id=message.id, franchise_id=franchise_id))
+
+
+def readers_of(worker: Worker | None) -> list[int | None]:
+    """Return who reads a text about no order: the franchises the worker holds offers with, else his
+    region's official representative, else head office (None)."""
+    if worker is not None:
+        holding = sorted(set(db.session.scalars(select(Offer.franchise_id).join(Order, Offer.order_id == Order.id).where(
+            Offer.worker_id == worker.id, Offer.state.in_((*states.OPEN, *states.HOLDING)),
+            Order.status.in_((*booking.OPEN_STATUSES, "in_progress"))))))
+        if holding:
+            return holding
+        official = official_for(worker.region_id)
+        if official is not None:
+            return [official.id]
+    return [None]
 
 
 def _act(worker: Worker | None, message: Message, body: str) -> str:
@@ -97,10 +141,9 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
     if reply.kind == "text":
         message.needs_attention = True  # the dispatcher's inbox
         return _answer_for(worker, "hint")
-    states = HOLDING_STATES if reply.kind == "drop" else OPEN_OFFER_STATES
-    order, problem = _order_for(worker, reply.code, states)
+    order, problem = _order_for(worker, reply.kind, reply.code)
     if problem:
-        example = _open_offers(worker, states) or _open_offers(worker, HOLDING_STATES)
+        example = _open_offers(worker, states.OPEN) or _open_offers(worker, states.HOLDING)
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
     act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]
@@ -108,7 +151,7 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
     message.order_id = order.id
     if outcome.kind == "dropped":
         reminders.after_a_place_freed(order, outcome.promoted)
-    if outcome.kind in ("no_offer", "not_booked"):
+    if outcome.kind in ("no_offer", "not_booked", "inactive"):
         return _answer_for(worker, outcome.kind)
     kind = outcome.kind
     if kind == "booked" and not hours.evening_reminder_ahead(order, utcnow()):

@@ -7,9 +7,9 @@ from redis.exceptions import LockError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from core import queue
+from core import locks, queue
 from core.timeutil import utcnow
-from dispatch import hours, notices, reminders, texts, throttle
+from dispatch import booking, hours, notices, reminders, states, texts, throttle
 from dispatch.booking import held_places
 from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
 from dispatch.models import Message
@@ -18,6 +18,7 @@ from extensions import db
 from orders.models import HOLDING_STATES, Offer, Order
 from workers.candidates import Shift, find_candidates
 from workers.models import Worker
+from workers.service import set_status
 
 SEND_LOCK_SECONDS = 120  # longer than a send with its retries and a wait for a token
 
@@ -106,8 +107,8 @@ def _send_offer(offer_id: int) -> str | None:
     if offer is None or offer.state != "offered":
         return None
     worker, order = db.session.get(Worker, offer.worker_id), db.session.get(Order, offer.order_id)
-    if worker.opted_out:
-        offer.state = "cancelled"
+    if worker.opted_out or worker.status != "active":
+        states.move(offer, "withdraw")
         db.session.commit()
         return None
     message = db.session.scalar(select(Message).where(
@@ -115,11 +116,12 @@ def _send_offer(offer_id: int) -> str | None:
         Message.worker_id == worker.id).order_by(Message.id).limit(1))
     if message is None:
         message = Message(direction="out", kind="offer", phone=worker.phone, body=texts.offer_text(order, worker),
-                          status="queued", worker_id=worker.id, order_id=order.id, region_id=worker.region_id)
+                          status="queued", worker_id=worker.id, order_id=order.id, region_id=worker.region_id,
+                          franchise_id=order.franchise_id)
         db.session.add(message)
     sid = _deliver(message, worker)
     if sid is None:
-        offer.state = "cancelled"  # refused for good: the place is offered to someone else
+        states.move(offer, "undeliverable")  # refused for good: the place is offered to someone else
     else:
         offer.offered_at = offer.offered_at or utcnow()
     db.session.commit()
@@ -182,4 +184,21 @@ def record_permanent_error(worker: Worker, code: int | None) -> None:
     if code == OPTED_OUT:  # unsubscribed at the carrier: mirror it, never send again
         worker.opted_out, worker.opted_out_at = True, worker.opted_out_at or utcnow()
     elif code == INVALID_NUMBER and worker.status == "active":
-        worker.status, worker.status_reason = "suspended", "phone number rejected by the SMS provider (21211)"
+        set_status(worker, "suspended", "phone number rejected by the SMS provider (21211)")
+
+
+def withdraw_worker(worker_id: int) -> int:
+    """Withdraw a suspended or banned worker's open offers and alert the dispatchers of the shifts he holds.
+
+    Safe twice: withdrawn offers stay withdrawn, and each order's alert counts the booked
+    workers who are no longer active as they are now.
+    """
+    worker = locks.lock(Worker, worker_id)
+    if worker is None or worker.status == "active":
+        db.session.commit()
+        return 0
+    withdrawn = booking.withdraw_open_offers(worker)
+    for order in booking.held_future_orders(worker, utcnow()):
+        reminders.raise_alert(order, "worker_out", str(booking.inactive_holders(order)), refresh=True)
+    db.session.commit()
+    return withdrawn

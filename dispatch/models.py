@@ -1,9 +1,15 @@
-"""Messages in and out."""
+"""Messages in and out, who may read them, and alerts for dispatchers.
+
+A message belongs to the franchise of its order. An inbound text about no order (a
+question, STOP, a stranger) is read by the franchises the worker holds offers with, or
+else by his region's official representative, or else by head office: one MessageReader
+row each, which also carries that franchise's inbox state. Head office reads everything.
+"""
 from typing import Optional
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import FranchiseOwnedMixin, TimestampMixin
@@ -29,22 +35,45 @@ class Message(TimestampMixin, db.Model):
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     answer: Mapped[Optional[str]] = mapped_column(Text)  # for replies: what we answered, replayed on retries
     kind: Mapped[str] = mapped_column(String(16), default="reply")  # out: offer | reminder | notice | manual
-    # Inbound text no rule understood waits in the dispatcher's inbox until someone handles it.
+    # Inbound text no rule understood waits in its readers' inboxes until each handles it.
     needs_attention: Mapped[bool] = mapped_column(default=False)
-    handled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    handled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # The franchise of its order (or of whoever wrote it); NULL: its readers, else head office only.
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
 
     worker = relationship("Worker")
 
     @classmethod
     def __tenant_filter__(cls, scope):
-        return cls.region_id.in_(scope.region_ids)
+        return or_(cls.franchise_id == scope.franchise_id, cls.id.in_(
+            select(MessageReader.message_id).where(MessageReader.franchise_id == scope.franchise_id)))
 
     def __tenant_allows__(self, scope) -> bool:
-        return self.region_id in scope.region_ids
+        return self.franchise_id == scope.franchise_id
 
 
-ALERT_KINDS = ("no_candidates", "short")
+class MessageReader(db.Model):
+    """A franchise (NULL: head office) that reads an inbound text about no order, and its inbox state for it."""
+
+    __table_args__ = (UniqueConstraint("message_id", "franchise_id", name="uq_message_reader"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
+    handled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    handled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    message = relationship("Message")
+    franchise = relationship("Franchise")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.franchise_id == scope.franchise_id
+
+    def __tenant_allows__(self, scope) -> bool:
+        return self.franchise_id == scope.franchise_id
+
+
+ALERT_KINDS = ("no_candidates", "short", "worker_out")
 
 
 class Alert(FranchiseOwnedMixin, TimestampMixin, db.Model):

@@ -12,13 +12,16 @@ from dispatch.models import Message
 from extensions import db
 
 
-def notify(worker, order, kind: str, body: str) -> Message | None:
-    """Queue body to worker about order (the caller commits); None for a worker who said STOP."""
+def notify(worker, order, kind: str, body: str, franchise_id: int | None = None) -> Message | None:
+    """Queue body to worker about order (the caller commits); None for a worker who said STOP.
+
+    The message belongs to the order's franchise; about no order, to franchise_id (None: head office).
+    """
     if worker.opted_out:
         return None
     message = Message(direction="out", kind=kind, phone=worker.phone, body=body, status="queued",
                       worker_id=worker.id, order_id=order.id if order is not None else None,
-                      region_id=worker.region_id)
+                      region_id=worker.region_id, franchise_id=order.franchise_id if order is not None else franchise_id)
     db.session.add(message)
     db.session.flush()
     outbox.promise("dispatch.jobs.send_message", message.id, queue_name=sms_queue(order))

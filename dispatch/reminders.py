@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 
 from core import outbox, queue
 from core.timeutil import utcnow
-from dispatch import booking, hours, notices, texts
+from dispatch import booking, hours, notices, states, texts
 from dispatch.models import Alert
 from extensions import db
 from orders.models import HOLDING_STATES, Offer, Order
@@ -69,14 +69,20 @@ def replan(order: Order) -> None:
     outbox.promise("dispatch.jobs.plan_order", order.id, last_wave + 1, queue_name="dispatch")
 
 
-def raise_alert(order: Order, kind: str, detail: str) -> Alert | None:
+def raise_alert(order: Order, kind: str, detail: str, refresh: bool = False) -> Alert | None:
     """Record an alert for the order's dispatcher once per kind (the caller commits).
 
     detail is figures, not prose (the page words it in the reader's language): "short"
-    has "held/needed", "no_candidates" the places left.
+    has "held/needed", "no_candidates" the places left, "worker_out" how many booked
+    workers are no longer active. With refresh, an alert already there takes the new
+    detail and opens again; otherwise it stays as it is and None is returned.
     """
-    if db.session.scalar(select(Alert.id).where(Alert.order_id == order.id, Alert.kind == kind)) is not None:
-        return None
+    alert = db.session.scalar(select(Alert).where(Alert.order_id == order.id, Alert.kind == kind))
+    if alert is not None:
+        if not refresh:
+            return None
+        alert.detail, alert.resolved_at, alert.resolved_by_id = detail[:300], None, None
+        return alert
     alert = Alert(order_id=order.id, kind=kind, detail=detail[:300], franchise_id=order.franchise_id)
     db.session.add(alert)
     return alert
@@ -206,6 +212,6 @@ def _alert_if_short(order: Order, now: datetime) -> None:
 def _start(order: Order) -> None:
     """The shift has begun: the order is in progress and unanswered offers expire."""
     order.status = "in_progress"
-    db.session.execute(update(Offer).where(Offer.order_id == order.id, Offer.state.in_(("offered", "waitlisted")))
-                       .values(state="expired"))
+    db.session.execute(update(Offer).where(Offer.order_id == order.id, Offer.state.in_(states.sources("start")))
+                       .values(state=states.target(states.OFFERED, "start")))
     db.session.commit()

@@ -24,6 +24,15 @@ def get_region(region_id: int) -> Region | None:
     return db.session.get(Region, region_id)
 
 
+def official_for(region_id: int | None) -> Franchise | None:
+    """Return the region's active official representative, or None."""
+    if region_id is None:
+        return None
+    return db.session.scalar(select(Franchise).where(
+        Franchise.region_id == region_id, Franchise.tier == "official", Franchise.status == "active")
+        .order_by(Franchise.id).limit(1))
+
+
 def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 

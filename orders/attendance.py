@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core import locks
 from core.i18n import lazy_gettext as _l
 from extensions import db
 from orders.models import ATTENDANCE_OUTCOMES, HOLDING_STATES, Attendance, Offer, Order
@@ -60,12 +61,16 @@ def mark(order: Order, entries: list[dict], by) -> None:
 def close_shift(order: Order, by) -> None:
     """Close the shift: every booked worker must be marked; each mark becomes a rating event.
 
-    One transaction: the order locked, all events applied, the order completed, then commit.
+    One transaction: the booked workers locked, then the order (the lock order replies use
+    too), all events applied, the order completed, then commit.
     """
-    order = db.session.scalar(select(Order).where(Order.id == order.id).with_for_update(key_share=True))
+    workers = locks.lock_all(Worker, [w.id for w, _mark in sheet(order)])
+    order = locks.lock(Order, order.id)
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
     rows = sheet(order)
+    if {w.id for w, _mark in rows} - {w.id for w in workers}:  # someone was booked while we took the locks
+        raise AttendanceError(_l("The crew changed a moment ago: reload the sheet and check it."))
     if not rows or any(m is None for _w, m in rows):
         raise AttendanceError(_l("Mark every booked worker before closing the shift."))
     for worker, attendance in rows:

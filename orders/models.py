@@ -3,23 +3,28 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import FranchiseOwnedMixin, SoftDeleteMixin, TimestampMixin
+from dispatch.states import HOLDING as HOLDING_STATES  # noqa: F401  (a worker holding one of these is on the shift)
 from extensions import db
 
 ORDER_STATUSES = ("draft", "dispatching", "filled", "in_progress", "completed", "invoiced", "cancelled")
-OFFER_STATES = ("offered", "declined", "booked", "waitlisted", "confirmed", "dropped", "expired", "cancelled")
-# A worker holding one of these is on the shift.
-HOLDING_STATES = ("booked", "confirmed")
 
 
 class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
+    __table_args__ = (
+        Index("uq_order_live_code", "code", unique=True, postgresql_where=text("code_live"),
+              sqlite_where=text("code_live")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[Optional[str]] = mapped_column(String(6), unique=True)  # what workers quote: "YES 4821"
+    # What workers quote ("YES 4821"): unique among live codes network-wide; a finished order's
+    # code goes back to the pool only after a quiet period (orders.service.new_code).
+    code: Mapped[Optional[str]] = mapped_column(String(6))
+    code_live: Mapped[bool] = mapped_column(default=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))

@@ -1,15 +1,18 @@
 """Orders: rates from the rate card, the overbooking target, a code workers quote, and dispatch."""
 import random
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import and_, func, not_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from clients.models import Client, Site
-from core import outbox
+from core import locks, outbox
 from core.i18n import lazy_gettext as _l
+from core.tenancy import network_wide
 from core.timeutil import utcnow
-from dispatch import booking, notices, reminders, texts
+from dispatch import booking, notices, reminders, states, texts
 from dispatch.overbooking import fixed_target, prob_at_least
 from extensions import db
 from orders.models import HOLDING_STATES, Offer, Order, RateCard
@@ -17,6 +20,8 @@ from workers import skills
 from workers.models import Worker
 
 MAX_WORKERS = 500
+FINISHED = ("completed", "invoiced", "cancelled")  # a code of these goes back to the pool after the quiet period
+CODE_LENGTHS = (4, 5, 6)
 
 
 class OrderError(ValueError):
@@ -49,12 +54,53 @@ def rate_for(region_id: int, work_type: str, conditions: str, headcount: int) ->
         RateCard.min_headcount <= headcount).order_by(RateCard.min_headcount.desc()).limit(1))
 
 
+def _reusable(cutoff):
+    """The live codes that may be handed out again: their order finished and its shift ended before cutoff."""
+    return and_(Order.status.in_(FINISHED), Order.ends_at < cutoff)
+
+
+def _codes(statement):
+    """Run a code look-up over every franchise's orders, deleted ones too (workers quote them all)."""
+    return network_wide(statement, Order).execution_options(include_deleted=True)
+
+
 def new_code() -> str:
-    """Return a 4-digit code no other order has (5 digits once those run short)."""
-    for digits in (4, 4, 4, 5, 5, 6):
-        code = str(random.randrange(10 ** (digits - 1), 10 ** digits))
-        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
-            return code
+    """Return a code no live order of the network holds: 4 digits while any are free, then 5, then 6.
+
+    A finished order's code counts as free ORDER_CODE_QUIET_DAYS after its shift ended;
+    handing it out retires it from the old order (claim_code). Two orders that pick the
+    same code at once meet the unique index on live codes, and the loser picks again.
+    """
+    cutoff = utcnow() - timedelta(days=current_app.config["ORDER_CODE_QUIET_DAYS"])
+    for digits in CODE_LENGTHS:
+        low, high = 10 ** (digits - 1), 10 ** digits
+        for _ in range(3):  # the pool is mostly free: a random draw is one indexed look-up
+            code = str(random.randrange(low, high))
+            if db.session.scalar(_codes(select(Order.id).where(
+                    Order.code == code, Order.code_live, not_(_reusable(cutoff))).limit(1))) is None:
+                return code
+        held = set(db.session.scalars(_codes(select(Order.code).where(
+            Order.code_live, func.length(Order.code) == digits, not_(_reusable(cutoff))))))
+        if len(held) < high - low:  # draw among the free ones rather than keep guessing
+            free = [c for c in range(low, high) if str(c) not in held]
+            return str(random.choice(free))
+    raise OrderError(_l("No free order code; try again."))
+
+
+def claim_code(order: Order, attempts: int = 5) -> None:
+    """Give order a free code and flush it; retire the code from a finished order that held it (the caller commits)."""
+    cutoff = utcnow() - timedelta(days=current_app.config["ORDER_CODE_QUIET_DAYS"])
+    for _ in range(attempts):
+        order.code = new_code()
+        try:
+            with db.session.begin_nested():
+                db.session.execute(_codes(update(Order).where(
+                    Order.code == order.code, Order.code_live, _reusable(cutoff)).values(code_live=False)))
+                db.session.add(order)
+                db.session.flush()
+            return
+        except IntegrityError:  # another order took that code a moment ago
+            continue
     raise OrderError(_l("No free order code; try again."))
 
 
@@ -86,30 +132,35 @@ def create_order(data: dict, by=None) -> Order:
         if card is None:
             raise OrderError(_l("No rate card for this work type and conditions: give the rates."), "pay_rate")
         pay, bill = pay if pay is not None else card.pay_rate, bill if bill is not None else card.bill_rate
-    factor = data.get("overbooking", "1.5")
-    if factor != "auto":
-        try:
-            factor = Decimal(str(factor))
-        except ArithmeticError as exc:
-            raise OrderError(_l("Overbooking is 'auto' or a factor from 1 to 3."), "overbooking") from exc
-        if not Decimal("1") <= factor <= Decimal("3"):
-            raise OrderError(_l("Overbooking is 'auto' or a factor from 1 to 3."), "overbooking")
+    factor = _overbooking(data.get("overbooking", "1.5"))
     order = Order(
         franchise_id=client.franchise_id, region_id=region_id, client_id=client.id, site_id=site.id,
         work_type=data["work_type"], skill_mask=skill_mask, workers_needed=needed, starts_at=starts_at,
         ends_at=ends_at, pay_rate=Decimal(pay), bill_rate=Decimal(bill), urgent=bool(data.get("urgent")),
-        notes=data.get("notes") or None, code=new_code(), created_by_id=getattr(by, "id", None),
+        notes=data.get("notes") or None, created_by_id=getattr(by, "id", None),
         overbooking_factor=None if factor == "auto" else factor,
         booking_target=needed if factor == "auto" else fixed_target(needed, float(factor)),
         status="dispatching" if data.get("dispatch", True) else "draft",
     )
-    db.session.add(order)
-    db.session.flush()
+    claim_code(order)
     if order.status == "dispatching":
         outbox.promise("dispatch.jobs.plan_order", order.id, queue_name="dispatch")
     db.session.commit()
     outbox.relay_quietly()
     return order
+
+
+def _overbooking(value) -> Decimal | str:
+    """Return "auto" or the overbooking factor as a Decimal from 1 to 3; raise OrderError otherwise."""
+    if value == "auto":
+        return value
+    try:
+        factor = Decimal(str(value))
+        if factor.is_finite() and Decimal("1") <= factor <= Decimal("3"):
+            return factor
+    except (ArithmeticError, InvalidOperation, ValueError):
+        pass
+    raise OrderError(_l("Overbooking is 'auto' or a factor from 1 to 3."), "overbooking")
 
 
 def list_orders(status: str | None = None, limit: int = 100) -> list[Order]:
@@ -143,7 +194,8 @@ CHANGEABLE = ("dispatching", "filled")
 
 
 def _locked(order: Order) -> Order:
-    return db.session.scalar(select(Order).where(Order.id == order.id).with_for_update(key_share=True))
+    """Lock the order and return it as committed now (a double click or a reply may have changed it)."""
+    return locks.lock(Order, order.id)
 
 
 def confirm_order(order: Order, by=None) -> Order:
@@ -168,12 +220,12 @@ def cancel_order(order: Order, reason: str, by=None) -> Order:
     if not reason:
         raise OrderError(_l("Say why the order is cancelled."), "reason")
     order.status, order.cancel_reason = "cancelled", reason[:200]
-    for offer in db.session.scalars(select(Offer).where(Offer.order_id == order.id,
-                                                        Offer.state.in_(("offered", "waitlisted", *HOLDING_STATES)))):
-        if offer.state != "offered":  # those who never answered need no word
+    for offer in db.session.scalars(locks.fresh(select(Offer).where(
+            Offer.order_id == order.id, Offer.state.in_(states.sources("cancel_order"))))):
+        if offer.state != states.OFFERED:  # those who never answered need no word
             worker = db.session.get(Worker, offer.worker_id)
             notices.notify(worker, order, "notice", texts.cancelled_text(order, worker))
-        offer.state = "cancelled"
+        states.move(offer, "cancel_order")
     db.session.commit()
     outbox.relay_quietly()
     return order
@@ -214,27 +266,29 @@ def _check_shape(needed: int, starts_at, ends_at) -> None:
 
 
 def _move_offers(order: Order) -> None:
-    for offer in db.session.scalars(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(
-            ("offered", "waitlisted", *HOLDING_STATES)))):
+    for offer in db.session.scalars(locks.fresh(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(
+            (*states.OPEN, *states.HOLDING))))):
         offer.starts_at, offer.ends_at = order.starts_at, order.ends_at
-        if offer.state not in HOLDING_STATES:
+        if offer.state not in states.HOLDING:
             continue
         worker = db.session.get(Worker, offer.worker_id)
         if booking.clashes(worker, order):
-            offer.state = "cancelled"
+            states.move(offer, "unbook")
             notices.notify(worker, order, "notice", texts.released_text(order, worker))
             continue
-        offer.state, offer.confirmed_at, offer.confirm_by, offer.reminder_stage = "booked", None, None, 0
+        states.move(offer, "move")
+        offer.confirmed_at, offer.confirm_by, offer.reminder_stage = None, None, 0
         notices.notify(worker, order, "notice", texts.moved_text(order, worker))
 
 
 def _fit_to_target(order: Order) -> None:
     """Release surplus places, or fill free ones from the waitlist and then a new wave."""
     db.session.flush()
-    holding = list(db.session.scalars(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES))
-                                      .order_by((Offer.state == "confirmed").asc(), Offer.booked_at.desc())))
+    holding = list(db.session.scalars(locks.fresh(select(Offer).where(
+        Offer.order_id == order.id, Offer.state.in_(states.HOLDING))
+        .order_by((Offer.state == states.CONFIRMED).asc(), Offer.booked_at.desc()))))
     for offer in holding[:max(0, len(holding) - order.booking_target)]:
-        offer.state = "cancelled"
+        states.move(offer, "unbook")
         worker = db.session.get(Worker, offer.worker_id)
         notices.notify(worker, order, "notice", texts.released_text(order, worker))
     db.session.flush()

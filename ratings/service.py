@@ -10,7 +10,8 @@ from core.timeutil import utcnow
 from extensions import db
 from ratings import formulas
 from ratings.models import RatingEvent
-from workers.models import StatusChange, Worker
+from workers.models import Worker
+from workers.service import set_status
 
 
 class RatingError(ValueError):
@@ -87,7 +88,4 @@ def _suspend_after_no_shows(worker: Worker, by) -> None:
     days = current_app.config["NO_SHOW_SUSPEND_DAYS"]
     times = [e.occurred_at for e in history(worker) if e.kind == "no_show"]
     if worker.status == "active" and formulas.should_suspend(times, utcnow(), count, days):
-        reason = f"{count} no-shows in {days} days"
-        db.session.add(StatusChange(worker_id=worker.id, from_status=worker.status, to_status="suspended",
-                                    reason=reason, by_id=getattr(by, "id", None)))
-        worker.status, worker.status_reason = "suspended", reason
+        set_status(worker, "suspended", f"{count} no-shows in {days} days", by)

@@ -35,6 +35,7 @@ from geographiclib.geodesic import Geodesic
 from sqlalchemy import Float, and_, case, cast, literal, select
 
 from core.geo import bounding_box, haversine_sql
+from core.tenancy import network_wide
 from core.timeutil import utcnow
 from extensions import db
 from orders.models import HOLDING_STATES, Offer
@@ -164,7 +165,8 @@ def candidate_query(shift: Shift, limit: int, now: datetime):
 def find_candidates(shift: Shift, limit: int = 500, now: datetime | None = None) -> list[Candidate]:
     """Return up to limit workers who can take the shift, best first."""
     now = now or utcnow()
-    rows = db.session.execute(candidate_query(shift, limit + max(10, limit // 50), now)).all()
+    # Bookings with every franchise count: a worker is never on two overlapping shifts.
+    rows = db.session.execute(network_wide(candidate_query(shift, limit + max(10, limit // 50), now), Offer)).all()
     out = []
     for row in rows:
         distance = geodesic_km(shift.lat, shift.lon, row.lat, row.lon)

@@ -71,7 +71,7 @@ def detail(worker_id):
         "workers/detail.html", worker=worker, interviews=service.interviews(worker),
         status_changes=service.status_history(worker), blackouts=service.blackouts(worker),
         rating_events=list(reversed(ratings_service.history(worker))), interview_form=InterviewForm(),
-        shifts=service.shift_history(worker), messages=service.messages(worker),
+        shifts=service.shift_history(worker), busy=service.busy_elsewhere(worker), messages=service.messages(worker),
         status_form=status_form, blackout_form=BlackoutForm(), photo_form=PhotoForm(), event_form=RatingEventForm(),
         availability=[(DAY_LABELS[d], getattr(worker, f"avail_{d}")) for d in DAYS])
 

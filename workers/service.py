@@ -1,6 +1,8 @@
 """The worker pool: find, register and change workers, and move them through the status workflow."""
 from datetime import date
 
+from blinker import Namespace
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -8,16 +10,21 @@ from core.geo import bounding_box, haversine_sql
 from core.geocoding import GeocodeError, geocode
 from core.i18n import lazy_gettext as _l
 from core.phones import try_normalize_phone
+from core.tenancy import current_scope, network_wide
 from core.timeutil import utcnow
 from dispatch.models import Message
 from extensions import db
 from franchise.models import Region
-from orders.models import Offer, Order
+from orders.models import HOLDING_STATES, Offer, Order
 from workers import skills
 from workers.availability import DAYS
 from workers.models import TRANSITIONS, Interview, StatusChange, Worker, WorkerBlackout
 
 PAGE_SIZE = 50
+_events = Namespace()
+# Sent with the worker (in the mover's transaction) when he is suspended or banned: dispatch
+# withdraws his open offers and alerts the dispatchers of shifts he still holds.
+left_active_pool = _events.signal("left-active-pool")
 EDITABLE = ("first_name", "last_name", "phone", "email", "region_id", "language", "address", "lat", "lon",
             "max_travel_km", "notes", *(f"avail_{d}" for d in DAYS))
 
@@ -154,7 +161,7 @@ def record_interview(worker: Worker, recruiter, outcome: str, notes: str | None 
     interview = Interview(worker_id=worker.id, recruiter_id=recruiter.id, outcome=outcome, notes=notes or None)
     db.session.add(interview)
     if outcome == "approved" and worker.status == "applicant":
-        _move(worker, "active", _l("interview passed"), recruiter)
+        set_status(worker, "active", _l("interview passed"), recruiter)
     db.session.commit()
     return interview
 
@@ -171,7 +178,7 @@ def change_status(worker: Worker, to_status: str, reason: str | None, by) -> Non
         raise WorkerError(_l("Give a reason."), "reason")
     if to_status == "active" and not _interviewed(worker):
         raise WorkerError(_l("A recruiter must interview the worker before the first job."), "status")
-    _move(worker, to_status, reason, by)
+    set_status(worker, to_status, reason, by)
     db.session.commit()
 
 
@@ -181,10 +188,18 @@ def _interviewed(worker: Worker) -> bool:
     ) is not None
 
 
-def _move(worker: Worker, to_status: str, reason, by) -> None:
+def set_status(worker: Worker, to_status: str, reason, by=None) -> None:
+    """Move the worker to to_status with its reason on record (the caller commits; no workflow check).
+
+    The one place a status changes: people go through change_status, the product itself
+    (repeated no-shows, a number the SMS provider refuses) calls this directly.
+    """
+    was_active = worker.status == "active"
     db.session.add(StatusChange(worker_id=worker.id, from_status=worker.status, to_status=to_status,
                                 reason=str(reason)[:300] if reason else None, by_id=getattr(by, "id", None)))
     worker.status, worker.status_reason = to_status, (str(reason)[:300] if reason else None)
+    if was_active and to_status != "active":
+        left_active_pool.send(worker)
 
 
 def status_history(worker: Worker) -> list[StatusChange]:
@@ -237,6 +252,19 @@ def shift_history(worker: Worker, limit: int = 50) -> list:
     """Return the worker's offers with their orders, latest shift first."""
     return list(db.session.execute(select(Offer, Order).join(Order, Offer.order_id == Order.id)
                                    .where(Offer.worker_id == worker.id).order_by(Order.starts_at.desc()).limit(limit)))
+
+
+def busy_elsewhere(worker: Worker) -> list[tuple]:
+    """Return (starts_at, ends_at) of the coming shifts the worker holds with franchises the caller cannot see.
+
+    Times only: the other franchise's order, client and site stay its own.
+    """
+    scope = current_scope()
+    if scope is None:
+        return []  # head office sees every shift in the history itself
+    return [tuple(row) for row in db.session.execute(network_wide(select(Offer.starts_at, Offer.ends_at).where(
+        Offer.worker_id == worker.id, Offer.state.in_(HOLDING_STATES), Offer.franchise_id != scope.franchise_id,
+        Offer.ends_at >= utcnow()).order_by(Offer.starts_at), Offer))]
 
 
 def messages(worker: Worker, limit: int = 50) -> list:

@@ -1,4 +1,9 @@
-"""Every route, every method, as franchise A's staff, against franchise B's rows.
+"""Every route, every method, as franchise A's staff, against franchise B's rows, B in A's OWN region.
+
+A and B share Moscow and its pool of workers: A sees the pool (B's worker included) but
+never B's clients, sites, orders, offers, messages, alerts, users or tokens, nor the
+other region's (C's, Kazan) workers and rates. B's order books a shared worker, so A's
+view of that worker must show the booking as busy and nothing of it.
 
 Routes are read from the app's URL map, so a new route is walked without touching this
 file; a route with a URL argument this file cannot fill fails the test until it is
@@ -15,7 +20,7 @@ from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
 from core.timeutil import utcnow
-from dispatch.models import Alert, Message
+from dispatch.models import Alert, Message, MessageReader
 from orders.models import Offer, Order, RateCard
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
@@ -32,18 +37,22 @@ ARG_TABLES = {"blackout": "worker_blackout"}
 
 
 def _b_rows(net, db):
-    """Map each audited table to one of franchise B's rows (B's tokens and worker records included)."""
+    """Map each audited table to one of B's rows (or, for the pool's tables, of the other region's: C's)."""
     service.issue_token(net.b_partner, "b-integration")
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == net.b_partner.id))
-    blackout = factories._save(WorkerBlackout(worker_id=net.b_worker.id, day=date(2026, 12, 2)))
-    interview = factories._save(Interview(worker_id=net.b_worker.id, recruiter_id=net.b_recruiter.id, outcome="approved"))
-    change = factories._save(StatusChange(worker_id=net.b_worker.id, from_status="applicant", to_status="active"))
-    event = ratings_service.record_event(net.b_worker.id, "came", utcnow(), quality=5)
-    order = factories.order(net.b_site, needed=2, target=3, code="909173")
-    offer = factories.offer(order, net.b_worker)
+    blackout = factories._save(WorkerBlackout(worker_id=net.c_worker.id, day=date(2026, 12, 2)))
+    interview = factories._save(Interview(worker_id=net.c_worker.id, recruiter_id=net.c_recruiter.id, outcome="approved"))
+    change = factories._save(StatusChange(worker_id=net.c_worker.id, from_status="applicant", to_status="active"))
+    event = ratings_service.record_event(net.c_worker.id, "came", utcnow(), quality=5)
+    order = factories.order(net.b_site, needed=2, target=3, code="909173", status="filled")
+    offer = factories.offer(order, net.b_worker, state="booked", booked_at=utcnow())  # a worker A shares
     message = factories._save(Message(direction="in", phone=net.b_worker.phone, body="where is the gate? B-secret",
                                       status="received", sid="SMb0000000000000000000000000000001", needs_attention=True,
-                                      worker_id=net.b_worker.id, region_id=net.kazan.id, order_id=order.id))
+                                      worker_id=net.b_worker.id, region_id=net.moscow.id, franchise_id=net.b.id))
+    factories._save(MessageReader(message_id=message.id, franchise_id=net.b.id))
+    factories._save(Message(direction="out", kind="offer", phone=net.b_worker.phone, body="Work 909173 B-secret offer",
+                            status="sent", worker_id=net.b_worker.id, region_id=net.moscow.id, order_id=order.id,
+                            franchise_id=net.b.id))
     alert = factories._save(Alert(order_id=order.id, kind="short", detail="0/2", franchise_id=net.b.id))
     card = factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
                                     pay_rate=Decimal("100"), bill_rate=Decimal("200")))
@@ -52,7 +61,7 @@ def _b_rows(net, db):
         "api_token": token.id,
         "franchise": net.b.id,
         "region": net.kazan.id,
-        "worker": net.b_worker.id,
+        "worker": net.c_worker.id,
         "client": net.b_client.id,
         "site": net.b_site.id,
         "worker_blackout": blackout.id,
@@ -68,7 +77,7 @@ def _b_rows(net, db):
 
 
 def _snapshot(db, net):
-    """Read everything of B unscoped: rows and their values, to compare after the walk."""
+    """Read everything of B (and of C's region) unscoped: rows and their values, to compare after the walk."""
     db.session.expire_all()
     rows = []
     for model, where in (
@@ -79,14 +88,15 @@ def _snapshot(db, net):
         (Client, Client.franchise_id == net.b.id),
         (Site, Site.franchise_id == net.b.id),
         (ApiToken, ApiToken.user_id == net.b_partner.id),
-        (WorkerBlackout, WorkerBlackout.worker_id == net.b_worker.id),
-        (Interview, Interview.worker_id == net.b_worker.id),
-        (StatusChange, StatusChange.worker_id == net.b_worker.id),
-        (RatingEvent, RatingEvent.worker_id == net.b_worker.id),
+        (WorkerBlackout, WorkerBlackout.worker_id == net.c_worker.id),
+        (Interview, Interview.worker_id == net.c_worker.id),
+        (StatusChange, StatusChange.worker_id == net.c_worker.id),
+        (RatingEvent, RatingEvent.worker_id == net.c_worker.id),
         (Order, Order.franchise_id == net.b.id),
         (Offer, Offer.franchise_id == net.b.id),
         (RateCard, RateCard.region_id == net.kazan.id),
-        (Message, Message.region_id == net.kazan.id),
+        (Message, Message.franchise_id == net.b.id),
+        (MessageReader, MessageReader.franchise_id == net.b.id),
         (Alert, Alert.franchise_id == net.b.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
@@ -95,7 +105,8 @@ def _snapshot(db, net):
 
 
 def _b_secrets(net):
-    return [net.b.name, net.kazan.name, net.b_client.name, net.b_site.name, net.b_worker.last_name,
+    """What A must never read: B's business and the other region's pool (B's shared worker is not a secret)."""
+    return [net.b.name, net.kazan.name, net.c.name, net.b_client.name, net.b_site.name, net.c_worker.last_name,
             net.b_partner.email, net.b_client.phone, "909173", "B-secret"]
 
 
@@ -124,12 +135,13 @@ def _payload(b_rows, net):
         "name": "Hijack", "first_name": "Hijack", "last_name": "Hijack", "phone": "+79990001122",
         "email": "hijack@test.artel", "address": "Somewhere 1", "conditions": "outdoor", "language": "ru",
         "locale": "ru", "franchise_id": net.b.id, "region_id": net.kazan.id, "client_id": net.b_client.id,
-        "site_id": net.b_site.id, "worker_id": net.b_worker.id, "user_id": net.b_partner.id,
+        "site_id": net.b_site.id, "worker_id": net.c_worker.id, "user_id": net.b_partner.id,
     }
 
 
 @pytest.mark.parametrize("role", ["partner", "dispatcher", "recruiter", "foreman"])
-def test_staff_of_a_reach_nothing_of_b(app, client, auth, db, network, role):
+def test_staff_of_a_reach_nothing_of_b(app, client, auth, db, city, role):
+    network = city
     user = getattr(network, f"a_{role}")
     b_rows = _b_rows(network, db)
     token = service.issue_token(user, "walk")
@@ -164,17 +176,33 @@ def test_staff_of_a_reach_nothing_of_b(app, client, auth, db, network, role):
     assert client.get("/portal" if role == "partner" else "/profile").status_code == 200  # still logged in
 
 
-def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, network):
+def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     """Guard against a walk that passes because it reaches nothing at all."""
+    network = city
+    _b_rows(network, db)
     auth.login(network.admin.email)
     assert client.get(f"/clients/{network.b_client.id}").status_code == 200
     assert network.b_client.name in client.get("/clients/").get_data(as_text=True)
-    assert client.get(f"/workers/{network.b_worker.id}").status_code == 200
+    assert client.get(f"/workers/{network.c_worker.id}").status_code == 200
+    card = client.get(f"/workers/{network.b_worker.id}").get_data(as_text=True)
+    assert "909173" in card and "B-secret" in card  # head office sees B's shift and texts on the card
     history = client.get(f"/records/client/{network.b_client.id}/history")
     assert history.status_code == 200 and "created" in history.get_data(as_text=True)
 
 
-def test_a_partner_sees_its_own_rows(client, auth, db, network):
+def test_a_sees_the_shared_pool_and_b_s_booking_only_as_busy(client, auth, db, city):
+    _b_rows(city, db)
+    auth.login(city.a_dispatcher.email)
+    card = client.get(f"/workers/{city.b_worker.id}")
+    assert card.status_code == 200  # the pool of the region is shared
+    page = card.get_data(as_text=True)
+    assert 'data-testid="busy-elsewhere"' in page
+    for secret in _b_secrets(city):
+        assert secret not in page
+
+
+def test_a_partner_sees_its_own_rows(client, auth, db, city):
+    network = city
     auth.login(network.a_partner.email)
     assert network.a_client.name in client.get("/clients/").get_data(as_text=True)
     assert client.get(f"/clients/{network.a_client.id}").status_code == 200
@@ -182,7 +210,8 @@ def test_a_partner_sees_its_own_rows(client, auth, db, network):
     assert client.get(f"/records/client/{network.a_client.id}/history").status_code == 200
 
 
-def test_audit_entries_of_b_are_not_listed_to_a(client, auth, db, network):
+def test_audit_entries_of_b_are_not_listed_to_a(client, auth, db, city):
+    network = city
     auth.login(network.a_partner.email)
     page = client.get(f"/records/client/{network.a_client.id}/history").get_data(as_text=True)
     assert network.b_client.name not in page

@@ -1,0 +1,40 @@
+"""Row locks behind decisions: always the row as it is now, always taken in one order.
+
+A locking read that waited for another transaction must decide on what that transaction
+committed, not on the copy this session loaded before it waited: SQLAlchemy hands back
+the object it already holds unless told to overwrite it (``populate_existing``), so every
+lock here does.
+
+One lock order everywhere, so that two transactions never wait on each other: worker rows
+first (ascending id when there are several), then the order's row. A step that must take
+a worker while it already holds an order (promoting the waitlist) skips a locked worker
+instead of waiting for him.
+
+Locks are FOR NO KEY UPDATE (``key_share=True``) on PostgreSQL: they exclude each other just
+as FOR UPDATE does, but not the key-share locks PostgreSQL takes when a new row refers to
+the locked one (a stored reply refers to the worker and the order), which FOR UPDATE would
+turn into deadlocks. SQLite has no row locks; its one writer at a time serialises instead.
+"""
+from sqlalchemy import select
+
+from extensions import db
+
+
+def fresh(statement):
+    """Return statement set to overwrite the session's copies with what it reads."""
+    return statement.execution_options(populate_existing=True)
+
+
+def lock(model, row_id: int, *, skip_locked: bool = False):
+    """Lock one row by id and return it as committed now (None if gone, or locked and skip_locked)."""
+    return db.session.scalar(fresh(select(model).where(model.id == row_id)
+                                   .with_for_update(key_share=True, skip_locked=skip_locked)))
+
+
+def lock_all(model, row_ids) -> list:
+    """Lock several rows in ascending id order and return them as committed now."""
+    ids = sorted(set(row_ids))
+    if not ids:
+        return []
+    return list(db.session.scalars(fresh(select(model).where(model.id.in_(ids)).order_by(model.id)
+                                         .with_for_update(key_share=True))))
