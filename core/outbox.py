@@ -11,7 +11,7 @@ import logging
 
 from sqlalchemy import select
 
-from core import queue
+from core import locks, queue
 from core.models import Outbox
 from core.timeutil import utcnow
 from extensions import db
@@ -26,9 +26,9 @@ def promise(job: str, *args, queue_name: str = "default") -> None:
 
 def relay(limit: int = 200) -> int:
     """Enqueue pending outbox rows; return how many left. Never raises for a down queue."""
-    rows = list(db.session.scalars(
+    rows = list(db.session.scalars(locks.fresh(
         select(Outbox).where(Outbox.enqueued_at.is_(None)).order_by(Outbox.id).limit(limit)
-        .with_for_update(skip_locked=True)))
+        .with_for_update(skip_locked=True))))
     sent = 0
     for row in rows:
         try:

@@ -1,6 +1,8 @@
 """Delivery callbacks: repeated and out of order, never stepping a message back from a final status."""
 from sqlalchemy import select
 
+from core import locks
+
 from dispatch.jobs import record_permanent_error
 from dispatch.models import Message
 from extensions import db
@@ -12,7 +14,7 @@ RANK = {"accepted": 0, "queued": 0, "sending": 1, "sent": 2, "delivered": 3, "un
 
 def apply_status(sid: str, status: str, error_code: int | None) -> bool:
     """Move the message to status if that is a step forward; return whether anything changed."""
-    message = db.session.scalar(select(Message).where(Message.sid == sid).with_for_update())
+    message = db.session.scalar(locks.fresh(select(Message).where(Message.sid == sid).with_for_update()))
     if message is None or status not in RANK:
         db.session.rollback()
         return False
@@ -22,7 +24,7 @@ def apply_status(sid: str, status: str, error_code: int | None) -> bool:
     message.status = status
     if error_code:
         message.error_code = error_code
-        worker = db.session.get(Worker, message.worker_id) if message.worker_id else None
+        worker = locks.lock(Worker, message.worker_id) if message.worker_id else None
         if worker is not None:
             record_permanent_error(worker, error_code)
     db.session.commit()

@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import select
 
+from core import locks
 from core.i18n import lazy_gettext as _l
 from core.timeutil import utcnow
 from extensions import db
@@ -62,7 +63,7 @@ def apply_event(worker_id: int, kind: str, occurred_at: datetime, *, quality: in
                 note: str | None = None, by=None) -> RatingEvent:
     """Do what record_event does, leaving the commit to the caller (closing a whole shift at once)."""
     _validate(kind, quality, minutes, notice_hours)
-    worker = db.session.scalar(select(Worker).where(Worker.id == worker_id).with_for_update(key_share=True))
+    worker = locks.lock(Worker, worker_id)
     if worker is None:
         raise RatingError(_l("No such worker."))
     event = RatingEvent(
