@@ -26,7 +26,8 @@ from config import TestConfig
 from core import queue
 from extensions import db
 from tests.core import queue_jobs
-from tests.dispatch.rq_process import RqWorker
+from tests.core.redis_process import RedisServer
+from tests.dispatch.rq_process import RqWorker, eventually, rq_worker
 
 # The suite's Redis server, but a database of the queue tests' own: they flush it.
 QUEUE_REDIS_URL = urlsplit(TestConfig.REDIS_URL)._replace(path="/14").geturl()
@@ -288,3 +289,29 @@ def test_healthz_says_degraded_when_the_queue_is_down(app):
     assert response.status_code == 503
     assert response.json["status"] == "degraded" and response.json["queue"]["ok"] is False
     assert response.json["database"]["ok"] is True
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, which it may stop and start again on the same port."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_scheduled_jobs_resume_within_a_minute_of_redis_coming_back(app, own_redis, tmp_path):
+    """RQ's scheduler process exits on its first Redis error; the worker must bring it back once Redis returns."""
+    tiny = tiny_app("outage", REDIS_URL=own_redis.url, EMBEDDED_WORKER=True)
+    with rq_worker(tmp_path, REDIS_URL=own_redis.url) as worker:
+        log = lambda: worker.log.read_text(errors="replace")  # noqa: E731  (the whole log, not its tail)
+        assert eventually(lambda: "Scheduler for" in log(), 60), worker.output()
+        with tiny.app_context():  # due while Redis is down; kept on disk, as a persisted Redis keeps it
+            queue.enqueue_in(timedelta(seconds=2), queue_jobs.note, str(tmp_path / "wave"), "wave", queue="dispatch")
+        own_redis.stop()
+        assert eventually(lambda: "Scheduler [PID" in log(), 30), worker.output()  # RQ's scheduler process died
+        time.sleep(3)  # the outage goes on past the job's time: nobody can run it now
+        assert not (tmp_path / "wave").exists()
+        own_redis.start()
+        assert wait_for(tmp_path / "wave", 60), f"the scheduled job did not run after Redis came back:\n{worker.output()}"
+        assert worker.process.poll() is None
