@@ -41,6 +41,9 @@ class RedisServer:
                 assert self.process.poll() is None and time.monotonic() < deadline, self.log()
                 time.sleep(0.05)
 
+    def connection(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=5)
+
     def stop(self) -> None:
         """Shut the server down, saving its data (scheduled jobs included) for the next start."""
         if self.process is None or self.process.poll() is not None:
