@@ -180,7 +180,7 @@ def upload_photo(worker_id):
 
 
 @bp.route("/<int:worker_id>/personal-data")
-@role_required("recruiter", "partner")
+@role_required("admin")  # head office only: the download and the erasure are audited
 def personal_data(worker_id):
     worker = _worker_or_404(worker_id)
     response = jsonify(privacy.export_personal_data(worker))
@@ -189,7 +189,7 @@ def personal_data(worker_id):
 
 
 @bp.post("/<int:worker_id>/erase")
-@role_required("recruiter", "partner")
+@role_required("admin")  # irreversible
 def erase(worker_id):
     worker = _worker_or_404(worker_id)
     try:
