@@ -224,6 +224,27 @@ class _InsideTheApp:
                 return None
         return None  # asked to stop (SIGTERM) while not idle: the work loop ends
 
+    def run_maintenance_tasks(self):
+        self._waiting_out_outages(super().run_maintenance_tasks)
+
+    def check_for_suspension(self, burst: bool):
+        self._waiting_out_outages(lambda: super(_InsideTheApp, self).check_for_suspension(burst))
+
+    def _waiting_out_outages(self, step) -> None:
+        """Run step, waiting for Redis while it is down, as RQ does only in its wait for a job.
+
+        RQ's work loop ends the worker on any Redis error outside that wait, and these steps run
+        between jobs: a Redis restart at that moment would leave no worker at all. A stop asked
+        for meanwhile (SIGTERM) still gets through: RQ raises StopRequested from its handler.
+        """
+        wait = 1.0
+        while True:
+            try:
+                return step()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                self.log.error("Worker %s: Redis unreachable (%s), retrying in %d s", self.name, exc, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, self.max_connection_wait_time)
 
     def _revive_scheduler(self) -> None:
         """Start RQ's scheduler process again if it died, as soon as Redis answers.
