@@ -100,3 +100,6 @@ def test_erasure_leaves_no_phone_or_text_anywhere_and_keeps_the_figures(client, 
         assert secret not in log, f"the audit log keeps {secret!r}"
     erased = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "erase")).one()
     assert (erased.actor_id, erased.table_name, erased.row_id) == (city.admin.id, "worker", worker.id)
+    for page in (f"/workers/{worker.id}", "/dispatch/inbox"):  # what is left still reads
+        response = client.get(page)
+        assert response.status_code == 200 and not any(s in response.get_data(as_text=True) for s in SECRETS)
