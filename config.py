@@ -49,6 +49,10 @@ class Config:
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    # Redis down: the limits are counted in each process's memory, and in Redis again once it answers
+    # (Flask-Limiter looks again after 1, 2, 4 ... 32 s), so logging in never depends on Redis.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}  # a hung Redis: fall back soon
     RATELIMIT_HEADERS_ENABLED = True
 
     BABEL_DEFAULT_LOCALE = "en"

@@ -173,6 +173,8 @@ class _InsideTheApp:
 
     app: Flask | None = None  # tests pass app=...; the rq CLI gets create_app() on first use
     _next_tick = 0.0  # when the periodic tasks are due again, in time.monotonic()
+    # While Redis is down RQ retries with a doubling wait, up to a minute by default: notice its return sooner.
+    max_connection_wait_time = 5.0
 
     def __init__(self, *args, app: Flask | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,6 +213,7 @@ class _InsideTheApp:
         while not self._stop_requested:
             if time.monotonic() >= self._next_tick:
                 self._next_tick = time.monotonic() + TICK_SECONDS
+                self._revive_scheduler()
                 _run_periodic(self._app())
             if timeout is None:  # burst: one look at the queues
                 return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
@@ -220,6 +223,46 @@ class _InsideTheApp:
             if max_idle_time is not None and time.monotonic() - idle_since >= max_idle_time:
                 return None
         return None  # asked to stop (SIGTERM) while not idle: the work loop ends
+
+    def run_maintenance_tasks(self):
+        self._waiting_out_outages(super().run_maintenance_tasks)
+
+    def check_for_suspension(self, burst: bool):
+        self._waiting_out_outages(lambda: super(_InsideTheApp, self).check_for_suspension(burst))
+
+    def _waiting_out_outages(self, step) -> None:
+        """Run step, waiting for Redis while it is down, as RQ does only in its wait for a job.
+
+        RQ's work loop ends the worker on any Redis error outside that wait, and these steps run
+        between jobs: a Redis restart at that moment would leave no worker at all. A stop asked
+        for meanwhile (SIGTERM) still gets through: RQ raises StopRequested from its handler.
+        """
+        wait = 1.0
+        while True:
+            try:
+                return step()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                self.log.error("Worker %s: Redis unreachable (%s), retrying in %d s", self.name, exc, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, self.max_connection_wait_time)
+
+    def _revive_scheduler(self) -> None:
+        """Start RQ's scheduler process again if it died, as soon as Redis answers.
+
+        The scheduler process exits on its first Redis error (a restart, a failover), and RQ looks
+        at it again only in its maintenance tasks, every ten minutes: until then no delayed job
+        (waves, Retry intervals) would run. A worker whose scheduler never started, because another
+        worker's holds the locks, is left to RQ's own fallback. The fork happens here, in the main
+        thread, between jobs, like RQ's own start of it.
+        """
+        scheduler = self.scheduler
+        if scheduler is None or scheduler._process is None or scheduler._process.is_alive():
+            return
+        try:
+            if scheduler.acquire_locks(auto_start=True):
+                self.log.info("Worker %s: scheduler restarted with PID %s", self.name, scheduler._process.pid)
+        except redis.RedisError as exc:  # still down: the next tick tries again
+            self.log.warning("Worker %s: scheduler not restarted yet: %s", self.name, exc)
 
 
 class AppWorker(_InsideTheApp, Worker):

@@ -15,6 +15,7 @@ class RatingEvent(WorkerOwnedMixin, db.Model):
     """One attendance event of a worker and the figures before and after it."""
 
     __audited__ = True
+    __audit_hidden__ = ("note",)  # personal: erasing the worker leaves no copy in the log
     __table_args__ = (Index("ix_rating_event_worker_order", "worker_id", "occurred_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

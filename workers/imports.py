@@ -1,4 +1,8 @@
-"""Workers in and out as CSV: an import checked row by row and saved whole or not at all; an export."""
+"""Workers in and out as CSV: an import checked row by row and saved whole or not at all; an export.
+
+The export is written for spreadsheets (core.spreadsheet): a text cell that would start a formula,
+a phone's leading plus included, gets an apostrophe in front, which the import takes off again.
+"""
 import csv
 import io
 from dataclasses import dataclass, field
@@ -6,7 +10,7 @@ from dataclasses import dataclass, field
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from core import audit
+from core import audit, spreadsheet
 from core.i18n import lazy_gettext as _l
 from core.phones import PhoneField
 from extensions import db
@@ -83,7 +87,8 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
         if line - 1 > MAX_ROWS:
             report.errors.append((line, "", _l("At most %(n)s rows per file.", n=MAX_ROWS)))
             break
-        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if k in COLUMNS}
+        values = {k: (spreadsheet.plain_cell(v.strip()).strip() if isinstance(v, str) else v)
+                  for k, v in raw.items() if k in COLUMNS}
         values = {k: v for k, v in values.items() if v not in ("", None) or k in REQUIRED}
         try:
             row = _Row().load(values)
@@ -145,7 +150,7 @@ def export_workers(by) -> str:
         raise PermissionError("Only an administrator can export the pool.")
     regions = {r.id: r.code for r in db.session.scalars(select(Region))}
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS + ("status", "rating", "reliability"))
     count = 0
     for w in db.session.scalars(select(Worker).order_by(Worker.id).execution_options(yield_per=2000)):

@@ -47,7 +47,8 @@ class Skill(TimestampMixin, db.Model):
 class Worker(RegionOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
     # Personal data: the log says it changed, never what it was, so erasure leaves no copy.
-    __audit_hidden__ = ("first_name", "last_name", "phone", "email", "address", "lat", "lon", "photo_path", "notes")
+    __audit_hidden__ = ("first_name", "last_name", "phone", "email", "address", "lat", "lon", "photo_path", "notes",
+                        "status_reason")
     __table_args__ = (
         # Candidate search reads only this index: partial to the dispatchable pool, with
         # every ranked and filtered column included (PostgreSQL; a plain index elsewhere).
@@ -124,6 +125,7 @@ class WorkerBlackout(WorkerOwnedMixin, db.Model):
     """A date the worker cannot work."""
 
     __audited__ = True
+    __audit_hidden__ = ("note",)  # personal (why he cannot work): erasure leaves no copy in the log
     __table_args__ = (UniqueConstraint("worker_id", "day", name="uq_worker_blackout_day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +152,7 @@ class StatusChange(WorkerOwnedMixin, db.Model):
     """One move of the worker's status, with its reason."""
 
     __audited__ = True
+    __audit_hidden__ = ("reason",)  # personal: erasure leaves no copy in the log
 
     id: Mapped[int] = mapped_column(primary_key=True)
     from_status: Mapped[str] = mapped_column(String(16))

@@ -61,10 +61,8 @@ def index():
                            page=form.page.data or 1, page_size=service.PAGE_SIZE), status
 
 
-@bp.route("/<int:worker_id>")
-@role_required(*POOL_ROLES)
-def detail(worker_id):
-    worker = _worker_or_404(worker_id)
+def _card(worker, status=200, photo_form=None):
+    """Render the worker's card; a form given here shows what was sent and what is wrong with it."""
     status_form = StatusForm()
     status_form.status.choices = [(s, str(STATUS_LABELS[s])) for s in TRANSITIONS.get(worker.status, ())]
     return render_template(
@@ -72,8 +70,15 @@ def detail(worker_id):
         status_changes=service.status_history(worker), blackouts=service.blackouts(worker),
         rating_events=list(reversed(ratings_service.history(worker))), interview_form=InterviewForm(),
         shifts=service.shift_history(worker), busy=service.busy_elsewhere(worker), messages=service.messages(worker),
-        status_form=status_form, blackout_form=BlackoutForm(), photo_form=PhotoForm(), event_form=RatingEventForm(),
-        availability=[(DAY_LABELS[d], getattr(worker, f"avail_{d}")) for d in DAYS])
+        status_form=status_form, blackout_form=BlackoutForm(), photo_form=photo_form or PhotoForm(),
+        event_form=RatingEventForm(),
+        availability=[(DAY_LABELS[d], getattr(worker, f"avail_{d}")) for d in DAYS]), status
+
+
+@bp.route("/<int:worker_id>")
+@role_required(*POOL_ROLES)
+def detail(worker_id):
+    return _card(_worker_or_404(worker_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -170,17 +175,19 @@ def upload_photo(worker_id):
     worker = _worker_or_404(worker_id)
     form = PhotoForm()
     if not form.validate_on_submit():
-        abort(400, _("Choose a photo to upload."))
+        form.photo.errors = [_("Choose a photo to upload.")]
+        return _card(worker, 400, photo_form=form)
     try:
         photos.save_photo(worker, form.photo.data.stream)
     except photos.PhotoError as exc:
-        abort(400, str(exc))
+        form.photo.errors.append(str(exc))
+        return _card(worker, 400, photo_form=form)
     flash(_("Photo saved."), "info")
     return redirect(url_for("workers.detail", worker_id=worker.id))
 
 
 @bp.route("/<int:worker_id>/personal-data")
-@role_required("recruiter", "partner")
+@role_required("admin")  # head office only: the download and the erasure are audited
 def personal_data(worker_id):
     worker = _worker_or_404(worker_id)
     response = jsonify(privacy.export_personal_data(worker))
@@ -189,7 +196,7 @@ def personal_data(worker_id):
 
 
 @bp.post("/<int:worker_id>/erase")
-@role_required("recruiter", "partner")
+@role_required("admin")  # irreversible
 def erase(worker_id):
     worker = _worker_or_404(worker_id)
     try:

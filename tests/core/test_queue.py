@@ -18,7 +18,9 @@ import pytest
 import redis
 from flask import Flask
 from rq import Queue, Retry
+from rq.exceptions import StopRequested
 from rq.job import Job
+from rq.suspension import suspend
 from sqlalchemy import text
 
 from app import create_app
@@ -26,7 +28,8 @@ from config import TestConfig
 from core import queue
 from extensions import db
 from tests.core import queue_jobs
-from tests.dispatch.rq_process import RqWorker
+from tests.core.redis_process import RedisServer
+from tests.dispatch.rq_process import RqWorker, eventually, rq_worker
 
 # The suite's Redis server, but a database of the queue tests' own: they flush it.
 QUEUE_REDIS_URL = urlsplit(TestConfig.REDIS_URL)._replace(path="/14").geturl()
@@ -288,3 +291,62 @@ def test_healthz_says_degraded_when_the_queue_is_down(app):
     assert response.status_code == 503
     assert response.json["status"] == "degraded" and response.json["queue"]["ok"] is False
     assert response.json["database"]["ok"] is True
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, which it may stop and start again on the same port."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_scheduled_jobs_resume_within_a_minute_of_redis_coming_back(app, own_redis, tmp_path):
+    """RQ's scheduler process exits on its first Redis error; the worker must bring it back once Redis returns."""
+    tiny = tiny_app("outage", REDIS_URL=own_redis.url, EMBEDDED_WORKER=True)
+    with rq_worker(tmp_path, REDIS_URL=own_redis.url) as worker:
+        log = lambda: worker.log.read_text(errors="replace")  # noqa: E731  (the whole log, not its tail)
+        assert eventually(lambda: "Scheduler for" in log(), 60), worker.output()
+        assert eventually(lambda: "cleaning group registries" in log(), 60), worker.output()  # idle, waiting for jobs
+        with tiny.app_context():  # due while Redis is down; kept on disk, as a persisted Redis keeps it
+            queue.enqueue_in(timedelta(seconds=2), queue_jobs.note, str(tmp_path / "wave"), "wave", queue="dispatch")
+        own_redis.stop()
+        assert eventually(lambda: "Scheduler [PID" in log(), 30), worker.output()  # RQ's scheduler process died
+        time.sleep(3)  # the outage goes on past the job's time: nobody can run it now
+        assert not (tmp_path / "wave").exists()
+        own_redis.start()
+        assert wait_for(tmp_path / "wave", 60), f"the scheduled job did not run after Redis came back:\n{worker.output()}"
+        assert worker.process.poll() is None
+
+
+@contextmanager
+def outage(server: RedisServer, seconds: float):
+    """Redis is down when the block starts and back after seconds, whatever the block is doing then."""
+    server.stop()
+    comeback = threading.Thread(target=lambda: (time.sleep(seconds), server.start()))
+    comeback.start()
+    try:
+        yield
+    finally:
+        comeback.join()
+
+
+def test_maintenance_between_jobs_waits_out_an_outage_rather_than_ending_the_worker(own_redis):
+    """RQ's work loop ends the worker on any Redis error outside its wait for a job, and its maintenance runs
+    between jobs: a Redis restart at that moment would leave no rq worker at all."""
+    tiny = tiny_app("outage", REDIS_URL=own_redis.url, EMBEDDED_WORKER=True)
+    worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis.Redis.from_url(own_redis.url), app=tiny)
+    with outage(own_redis, seconds=2):
+        worker.run_maintenance_tasks()  # raised ConnectionError into RQ's work loop
+    assert worker.last_cleaned_at is not None  # it ran to its end once Redis was back
+
+
+def test_the_suspension_check_between_jobs_waits_out_an_outage(own_redis):
+    tiny = tiny_app("outage", REDIS_URL=own_redis.url, EMBEDDED_WORKER=True)
+    worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis.Redis.from_url(own_redis.url), app=tiny)
+    with outage(own_redis, seconds=2):
+        worker.check_for_suspension(False)  # raised ConnectionError into RQ's work loop; now returns when Redis is back
+    suspend(own_redis.connection())
+    with pytest.raises(StopRequested):  # and it still does its job: a burst worker stops when suspended
+        worker.check_for_suspension(True)
