@@ -20,7 +20,8 @@ a backlog, retried, taken up again by the sweep) obeys them too. In quiet hours:
 - a dispatcher's answer goes at once: the worker wrote first, and a person chose to
   answer now.
 
-A withdrawn message ends "cancelled", as one to a worker who said STOP does.
+At any hour, a reminder whose shift has begun is withdrawn: its moment has passed. A
+withdrawn message ends "cancelled", as one to a worker who said STOP does.
 """
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -57,6 +58,8 @@ def held_until(kind: str, order, now: datetime) -> datetime | None:
 
 def reminder_goes(order, now: datetime, *, written_at: datetime, awaits_answer: bool) -> bool:
     """Whether a reminder written at written_at still goes now; one that does not is withdrawn."""
+    if now >= order.starts_at:
+        return False
     if written_at < last_call(order):  # the evening reminder: it says "tomorrow"
         return evening_reminder_due(order, now)
     return awaits_answer or quiet_until(order, now) is None

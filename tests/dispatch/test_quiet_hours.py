@@ -124,6 +124,16 @@ def test_the_last_call_in_quiet_hours_goes_only_to_a_worker_who_must_still_answe
     assert outgoing(db, pool.crew[1], "reminder")[0].status == "cancelled"
 
 
+def test_a_reminder_taken_up_after_the_shift_began_is_not_sent(db, pool):
+    order, _offers = booked_on(pool, msk(2, 14))
+    with freeze_time(msk(2, 12)):
+        reminders.sweep()
+    [last_call] = outgoing(db, pool.crew[0], "reminder")
+    with freeze_time(msk(2, 14, 5)):  # its job was lost, and the sweep took it up too late
+        assert jobs.send_message(last_call.id) is None
+    assert outgoing(db, pool.crew[0], "reminder")[0].status == "cancelled"
+
+
 def test_a_dispatchers_answer_goes_at_night(db, pool):
     with freeze_time(msk(1, 23, 40)):
         answer = notices.notify(pool.crew[0], None, "manual", "Yes, the gate is on the left.")
