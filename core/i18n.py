@@ -86,11 +86,14 @@ OFFER_STATE_LABELS = {
     "expired": lazy_gettext("expired"),
     "cancelled": lazy_gettext("cancelled"),
 }
-# Alerts carry figures in .detail: "short" has "held/needed", "no_candidates" the places left.
+# Alerts carry figures in .detail: "short" has "held/needed", "no_candidates" the places left,
+# "send_failed" the kind of SMS (the page shows whom it was for), "sweep_failed" the error's name.
 ALERT_TEXTS = {
     "short": lazy_gettext("Still short: %(detail)s workers booked, and the shift starts within hours."),
     "no_candidates": lazy_gettext("Candidates ran out with %(detail)s places left: book by hand, widen the search or raise the pay."),
     "worker_out": lazy_gettext("Booked workers no longer active (suspended or banned): %(detail)s. Unbook them to free their places."),
+    "send_failed": lazy_gettext("An SMS could not be sent: phone the worker."),
+    "sweep_failed": lazy_gettext("Reminders for this order stopped on an error (%(detail)s): remind the workers by phone and tell support."),
 }
 ACTION_LABELS = {
     "create": lazy_gettext("created"),

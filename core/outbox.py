@@ -19,9 +19,11 @@ from extensions import db
 log = logging.getLogger(__name__)
 
 
-def promise(job: str, *args, queue_name: str = "default") -> None:
-    """Add a job to the current transaction's outbox (the caller commits)."""
-    db.session.add(Outbox(job=job, args=list(args), queue=queue_name))
+def promise(job: str, *args, queue_name: str = "default") -> Outbox:
+    """Add a job to the current transaction's outbox and return its row (the caller commits)."""
+    row = Outbox(job=job, args=list(args), queue=queue_name)
+    db.session.add(row)
+    return row
 
 
 def relay(limit: int = 200) -> int:

@@ -1,4 +1,28 @@
-"""The hours that govern messages: quiet nights, the evening before a shift, the last call."""
+"""The hours that govern messages: quiet nights, the evening before a shift, the last call.
+
+Quiet hours are 21:00-08:00 in the region's zone. They are checked when each message is
+sent, not only when its wave or reminder is planned, so a send job that runs late (behind
+a backlog, retried, taken up again by the sweep) obeys them too. In quiet hours:
+
+- offers, and an offer sent again by hand, wait until the morning, unless the order is
+  urgent;
+- a notice of a change to a shift the worker holds or held (cancelled, moved, released,
+  booked by hand, promoted from the waitlist, place lost) goes at once if the order is
+  urgent or the shift starts less than ``NOTICE_LEAD`` after the morning: he may set off
+  before he could read it then. Otherwise it waits until the morning, and a promotion
+  that asks him to confirm counts his window from then;
+- the evening reminder ("tomorrow ...") goes only in its evening, before quiet hours
+  begin. One that did not leave by then is withdrawn, and the last call asks him to
+  confirm instead, as it asks a worker booked after that evening;
+- the last call (``REMINDER_BEFORE_MINUTES`` before the start, when a worker starting
+  early is up) goes at any hour while his place waits for his "1"; if he has confirmed
+  already, its "see you today" is withdrawn rather than wake him;
+- a dispatcher's answer goes at once: the worker wrote first, and a person chose to
+  answer now.
+
+At any hour, a reminder whose shift has begun is withdrawn: its moment has passed. A
+withdrawn message ends "cancelled", as one to a worker who said STOP does.
+"""
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -6,7 +30,9 @@ from flask import current_app
 
 from core.timeutil import to_zone
 
-QUIET_FROM, QUIET_UNTIL = time(21), time(8)  # no offers in between, in the region's time, unless urgent
+QUIET_FROM, QUIET_UNTIL = time(21), time(8)  # in the region's time
+NOTICE_LEAD = timedelta(hours=3)  # a shift this soon after the morning: its notice goes at night
+WAIT_FOR_MORNING = ("offer", "resend", "notice")  # message kinds that may wait; reminders go or are withdrawn
 
 
 def quiet_until(order, now: datetime) -> datetime | None:
@@ -18,6 +44,25 @@ def quiet_until(order, now: datetime) -> datetime | None:
     if local.time() >= QUIET_FROM:
         morning += timedelta(days=1)
     return morning
+
+
+def held_until(kind: str, order, now: datetime) -> datetime | None:
+    """Return when a message of this kind about order may go, if it must wait for the morning; None if it goes now."""
+    if order is None or order.urgent or kind not in WAIT_FOR_MORNING:
+        return None
+    morning = quiet_until(order, now)
+    if morning is None or (kind == "notice" and order.starts_at < morning + NOTICE_LEAD):
+        return None
+    return morning
+
+
+def reminder_goes(order, now: datetime, *, written_at: datetime, awaits_answer: bool) -> bool:
+    """Whether a reminder written at written_at still goes now; one that does not is withdrawn."""
+    if now >= order.starts_at:
+        return False
+    if written_at < last_call(order):  # the evening reminder: it says "tomorrow"
+        return evening_reminder_due(order, now)
+    return awaits_answer or quiet_until(order, now) is None
 
 
 def evening_before(order) -> datetime:

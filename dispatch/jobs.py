@@ -1,4 +1,5 @@
 """RQ jobs of dispatch: plan an order's next wave of offers, send one offer. Ids in, safe twice."""
+import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from workers.models import Worker
 from workers.service import set_status
 
 SEND_LOCK_SECONDS = 120  # longer than a send with its retries and a wait for a token
+log = logging.getLogger(__name__)
 
 
 def plan_order(order_id: int, wave: int = 1) -> int:
@@ -37,7 +39,7 @@ def plan_order(order_id: int, wave: int = 1) -> int:
         return 0  # a stale run: a later wave is out already
     config = current_app.config
     offered = set(db.session.scalars(select(Offer.worker_id).where(Offer.order_id == order.id)))
-    site = order.site
+    site = texts.site_of(order)
     candidates = [c for c in find_candidates(Shift(
         region_id=order.region_id, lat=site.lat, lon=site.lon, starts_at=order.starts_at, ends_at=order.ends_at,
         timezone=order.region.timezone, skill_mask=order.skill_mask, radius_km=config["DISPATCH_RADIUS_KM"],
@@ -107,9 +109,13 @@ def _send_offer(offer_id: int) -> str | None:
     if offer is None or offer.state != "offered":
         return None
     worker, order = db.session.get(Worker, offer.worker_id), db.session.get(Order, offer.order_id)
-    if worker.opted_out or worker.status != "active":
-        states.move(offer, "withdraw")
+    if worker is None or order is None or worker.opted_out or worker.status != "active":
+        states.move(offer, "withdraw")  # deleted since the wave, said STOP, or suspended: nobody to offer it to
         db.session.commit()
+        return None
+    morning = hours.held_until("offer", order, utcnow())
+    if morning is not None:  # the wave was planned before quiet hours, the job runs in them
+        queue.enqueue_at(morning, send_offer, offer_id, queue=notices.sms_queue(order), job_id=f"offer-{offer_id}-morning")
         return None
     message = db.session.scalar(select(Message).where(
         Message.direction == "out", Message.kind == "offer", Message.order_id == order.id,
@@ -129,7 +135,12 @@ def _send_offer(offer_id: int) -> str | None:
 
 
 def send_message(message_id: int) -> str | None:
-    """Send one stored outbound SMS (a reminder, a notice, a dispatcher's text) once; return its SID."""
+    """Send one stored outbound SMS (a reminder, a notice, a dispatcher's text) once; return its SID.
+
+    It waits for the morning, is withdrawn, or goes now by the rules of dispatch.hours. On
+    its last take-up by the sweep it is not sent again: it is looked up at the gateway, and
+    if it is not there it ends "failed" with an alert for the dispatcher.
+    """
     with _sending(f"message:{message_id}") as mine:
         return _send_message(message_id) if mine else None
 
@@ -138,14 +149,53 @@ def _send_message(message_id: int) -> str | None:
     message = db.session.get(Message, message_id)
     if message is None or message.direction != "out" or message.status in ("failed", "cancelled"):
         return None
-    worker = db.session.get(Worker, message.worker_id) if message.worker_id else None
-    if message.sid is None and worker is not None and worker.opted_out:
+    if message.sid:
+        return message.sid  # sent before: a second run of the job sends nothing
+    worker, order = notices.recipient(message.worker_id), notices.order_of(message)
+    if worker is not None and worker.opted_out:
         message.status = "cancelled"  # STOP stops every message, even one already queued
         db.session.commit()
         return None
-    sid = _deliver(message, worker)
+    now = utcnow()
+    if message.kind == "reminder" and order is not None and not hours.reminder_goes(
+            order, now, written_at=message.created_at, awaits_answer=_awaits_answer(order, message.worker_id)):
+        message.status = "cancelled"
+        reminders.evening_reminder_withdrawn(order, message.worker_id)
+        db.session.commit()
+        return None
+    morning = hours.held_until(message.kind, order, now)
+    if morning is not None:
+        queue.enqueue_at(morning, send_message, message.id, queue=notices.sms_queue(order),
+                         job_id=f"message-{message.id}-morning")
+        return None
+    if message.attempts > notices.MESSAGE_TAKE_UPS:
+        sid = _last_look(message)
+    else:
+        sid = _deliver(message, worker)
+    if sid is None:
+        notices.alert_failed(message, order)
     db.session.commit()
     return sid
+
+
+def _awaits_answer(order: Order, worker_id: int | None) -> bool:
+    """Whether the worker's place waits for his "1" (booked, not yet confirmed)."""
+    return db.session.scalar(select(Offer.state).where(Offer.order_id == order.id, Offer.worker_id == worker_id)) == "booked"
+
+
+def _last_look(message: Message) -> str | None:
+    """Give a message up unless the gateway has it after all; never send it again (the caller commits)."""
+    found = None
+    if message.status == "sending":  # an attempt may have reached the gateway
+        try:
+            found = sms_gateway().find_sent(message.phone, message.body, message.created_at)
+        except Exception:  # nothing certain from the gateway still: it failed, and is never sent twice
+            log.warning("message %s: the last lookup failed; giving it up", message.id, exc_info=True)
+    if found:
+        message.sid, message.status = found, "sent"
+        return found
+    message.status = "failed"
+    return None
 
 
 def _deliver(message: Message, worker: Worker | None) -> str | None:
@@ -159,7 +209,7 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
         return message.sid  # sent before: a second run of the job sends nothing
     gateway = sms_gateway()
     if message.status == "sending":
-        found = gateway.find_sent(message.phone, message.body, message.updated_at)
+        found = gateway.find_sent(message.phone, message.body, message.created_at)
         if found:
             message.sid, message.status = found, "sent"
             return found

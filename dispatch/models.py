@@ -9,19 +9,24 @@ from typing import Optional
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import FranchiseOwnedMixin, TimestampMixin
 from extensions import db
 
 FINAL_STATUSES = ("delivered", "undelivered", "failed", "received")
+_UNSENT = text("sid IS NULL AND status IN ('queued', 'sending')")
 
 
 class Message(TimestampMixin, db.Model):
     """One SMS in or out, with its Twilio SID and delivery status."""
 
-    __table_args__ = (Index("ix_message_worker_created", "worker_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_message_worker_created", "worker_id", "created_at"),
+        # what the sweep looks through for a send job lost or failed: only messages in flight
+        Index("ix_message_unsent", "updated_at", postgresql_where=_UNSENT, sqlite_where=_UNSENT),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
@@ -39,6 +44,10 @@ class Message(TimestampMixin, db.Model):
     needs_attention: Mapped[bool] = mapped_column(default=False)
     # The franchise of its order (or of whoever wrote it); NULL: its readers, else head office only.
     franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
+    # Out: how often the sweep queued it again after its send job was lost or failed (dispatch.notices),
+    # and the outbox row that promised it first.
+    attempts: Mapped[int] = mapped_column(default=0)
+    outbox_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outbox.id"))
 
     worker = relationship("Worker")
 
@@ -73,19 +82,29 @@ class MessageReader(db.Model):
         return self.franchise_id == scope.franchise_id
 
 
-ALERT_KINDS = ("no_candidates", "short", "worker_out")
+ALERT_KINDS = ("no_candidates", "short", "worker_out", "send_failed", "sweep_failed")
+_ABOUT_THE_ORDER = text("message_id IS NULL")
 
 
 class Alert(FranchiseOwnedMixin, TimestampMixin, db.Model):
-    """Something a dispatcher must act on: an order that will not fill by itself."""
+    """Something a dispatcher must act on: an order that will not fill by itself, an SMS that could not be sent.
 
-    __table_args__ = (UniqueConstraint("order_id", "kind", name="uq_alert_order_kind"),)
+    An alert about an order is raised once per kind; one about a message ("send_failed")
+    once per message, and carries the message's order when it has one.
+    """
+
+    __table_args__ = (Index("uq_alert_order_kind", "order_id", "kind", unique=True,
+                            postgresql_where=_ABOUT_THE_ORDER, sqlite_where=_ABOUT_THE_ORDER),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"), index=True)
+    message_id: Mapped[Optional[int]] = mapped_column(ForeignKey("message.id"), unique=True)
+    # NULL: head office's (a message about no order that no franchise sent)
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(300))
     resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     resolved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
 
     order = relationship("Order")
+    message = relationship("Message")

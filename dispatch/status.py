@@ -1,8 +1,12 @@
-"""Delivery callbacks: repeated and out of order, never stepping a message back from a final status."""
+"""Delivery callbacks: repeated and out of order, never stepping a message back from a final status.
+
+A notice, reminder or answer that the carrier reports failed or undelivered alerts the
+dispatcher, as one the gateway refused does.
+"""
 from sqlalchemy import select
 
 from core import locks
-
+from dispatch import notices
 from dispatch.jobs import record_permanent_error
 from dispatch.models import Message
 from extensions import db
@@ -27,5 +31,7 @@ def apply_status(sid: str, status: str, error_code: int | None) -> bool:
         worker = locks.lock(Worker, message.worker_id) if message.worker_id else None
         if worker is not None:
             record_permanent_error(worker, error_code)
+    if status in ("failed", "undelivered"):
+        notices.alert_failed(message, notices.order_of(message))
     db.session.commit()
     return True

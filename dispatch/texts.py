@@ -1,4 +1,8 @@
-"""Outbound SMS texts in the worker's language, kept within two segments."""
+"""Outbound SMS texts in the worker's language, kept within two segments.
+
+A text tells the worker where even when the site was deleted after the order was made
+(``site_of`` reads it past the soft-delete filter): the shift still happens there.
+"""
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
@@ -6,8 +10,10 @@ from types import SimpleNamespace
 from flask import current_app
 from flask_babel import force_locale, gettext
 
+from clients.models import Site
 from core.money import format_money
 from core.timeutil import to_zone
+from extensions import db
 
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
            "¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -20,6 +26,11 @@ def segments(text: str) -> int:
     return 1 if len(text) <= single else -(-len(text) // multi)
 
 
+def site_of(order):
+    """Return the order's site, even one deleted since the order was made."""
+    return order.site or db.session.get(Site, order.site_id, execution_options={"include_deleted": True})
+
+
 def offer_text(order, worker) -> str:
     """Return the offer SMS: code, place, time, pay, and how to answer; within two segments."""
     start = to_zone(order.starts_at, order.region.timezone)
@@ -29,7 +40,7 @@ def offer_text(order, worker) -> str:
         template = gettext("Work %(code)s: %(day)s %(start)s-%(end)s, %(address)s, %(pay)s/h. Reply YES %(code)s or NO")
         values = dict(code=order.code, day=start.strftime("%d.%m"), start=start.strftime("%H:%M"),
                       end=end.strftime("%H:%M"), pay=pay)
-        return _fit(template, values, order.site.address)  # a long address gives way
+        return _fit(template, values, site_of(order).address)  # a long address gives way
 
 
 def _when(order) -> dict:
@@ -55,7 +66,7 @@ def reminder_text(order, worker, *, evening: bool, confirm: bool) -> str:
             template = gettext("Today %(start)s, order %(code)s, %(address)s. Reply 1 %(code)s within %(minutes)s min to keep your place")
         else:
             template = gettext("See you today at %(start)s, order %(code)s, %(address)s")
-        return _fit(template, {**_when(order), "minutes": _confirm_minutes()}, order.site.address)
+        return _fit(template, {**_when(order), "minutes": _confirm_minutes()}, site_of(order).address)
 
 
 def promoted_text(order, worker, *, confirm: bool) -> str:
@@ -65,19 +76,21 @@ def promoted_text(order, worker, *, confirm: bool) -> str:
             template = gettext("A place opened: you are booked for order %(code)s, %(day)s %(start)s, %(address)s. Reply 1 %(code)s within %(minutes)s min to keep it")
         else:
             template = gettext("A place opened: you are booked for order %(code)s, %(day)s %(start)s, %(address)s. DROP %(code)s if you cannot come")
-        return _fit(template, {**_when(order), "minutes": _confirm_minutes()}, order.site.address)
+        return _fit(template, {**_when(order), "minutes": _confirm_minutes()}, site_of(order).address)
 
 
 def booked_text(order, worker) -> str:
     """The dispatcher booked the worker by hand."""
     with force_locale(worker.language):
         template = gettext("You are booked for order %(code)s, %(day)s %(start)s, %(address)s. DROP %(code)s if you cannot come")
-        return _fit(template, _when(order), order.site.address)
+        return _fit(template, _when(order), site_of(order).address)
 
 
 def cancelled_text(order, worker) -> str:
+    """The order is cancelled: the day, time and place say which shift, so that he does not go."""
     with force_locale(worker.language):
-        return gettext("Order %(code)s on %(day)s %(start)s is cancelled. Sorry: we will write when there is other work") % _when(order)
+        template = gettext("Order %(code)s, %(day)s %(start)s, %(address)s, is cancelled: do not come. We will write when there is other work")
+        return _fit(template, _when(order), site_of(order).address)
 
 
 def released_text(order, worker) -> str:

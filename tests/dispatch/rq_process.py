@@ -97,3 +97,8 @@ def eventually(check, seconds: float = 30, every: float = 0.2):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(every)
+
+
+def run_jobs(app, conn) -> None:
+    """Run every queued job, and every scheduled one already due (RQ retries, the morning's), in this process."""
+    queue.AppSimpleWorker(list(queue.QUEUES), connection=conn, app=app).work(burst=True, with_scheduler=True)

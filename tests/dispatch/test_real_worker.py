@@ -4,10 +4,13 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from rq.job import Job
 from sqlalchemy import func, select
 
+from core import outbox
+from core.models import Outbox
 from core.timeutil import utcnow
-from dispatch import jobs, reminders
+from dispatch import jobs, notices, reminders, texts
 from dispatch.models import Message
 from orders import service as order_service
 from orders.models import Offer, Order
@@ -65,6 +68,29 @@ def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, r
     assert set(phones) == offered and set(phones.values()) == {1}  # every offered worker: one SMS, never two
     messages = fresh(db, select(Message).where(Message.kind == "offer")).scalars().all()
     assert len(messages) == 30 and all(m.sid and m.status != "sending" for m in messages)
+
+
+def test_a_notice_a_twilio_500_failed_is_taken_up_by_the_sweep_and_sent_once(app, db, pool, redis_conn, tmp_path):
+    order = factories.order(pool.a_site, needed=1, target=1, code="4822", starts_at=utcnow() + timedelta(days=3),
+                            status="filled", urgent=True)  # urgent: it goes at any hour of the wall clock
+    worker = pool.pool[0]
+    factories.offer(order, worker, state="booked", booked_at=utcnow())
+    with FakeTwilio() as fake:
+        fake.plan = ["500"]
+        twilio = {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+                  "TWILIO_FROM": "+15005550006"}
+        with rq_worker(tmp_path, **twilio) as rq:
+            message = notices.notify(worker, order, "notice", texts.cancelled_text(order, worker))
+            db.session.commit()
+            outbox.relay()
+            first = f"outbox-{db.session.scalar(select(Outbox.id).where(Outbox.job == 'dispatch.jobs.send_message'))}"
+            assert eventually(lambda: Job.fetch(first, connection=redis_conn).get_status() == "failed", 60), rq.output()
+            assert fresh(db, select(Message.status, Message.sid).where(Message.id == message.id)).one() == ("sending", None)
+            assert reminders.redrive(utcnow() + timedelta(minutes=3)) == 1  # the sweep, as it runs two minutes on
+            assert eventually(lambda: fresh(db, select(Message.sid).where(Message.id == message.id)).scalar(), 60), \
+                rq.output()
+        assert len(fake.stored) == 1 and len(fake.creates) == 2  # sent once: the first try never reached Twilio
+    assert fresh(db, select(Message.sid).where(Message.id == message.id)).scalar() == fake.stored[0]["sid"]
 
 
 def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, redis_conn, tmp_path):

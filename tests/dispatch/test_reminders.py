@@ -5,6 +5,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from core import service as core_service
 from core.models import Outbox
 from dispatch import jobs, reminders
 from dispatch.models import Alert, Message
@@ -63,10 +64,12 @@ def test_too_late_for_the_evening_the_last_call_is_the_only_reminder(db, shift):
 
 def test_one_confirms_and_the_reminder_is_sent_through_the_gateway_once(app, client, db, shift):
     order, crew, offers, _waiting = shift
-    reminders.sweep(EVENING)
+    with freeze_time(EVENING):
+        reminders.sweep()
     [message] = sent_to(db, crew[0], "reminder")
-    assert jobs.send_message(message.id).startswith("SM")
-    assert jobs.send_message(message.id) == message.sid  # a second run of the job sends nothing
+    with freeze_time(EVENING + timedelta(minutes=1)):  # the job runs that evening
+        assert jobs.send_message(message.id).startswith("SM")
+        assert jobs.send_message(message.id) == message.sid  # a second run of the job sends nothing
     response = send(client, crew[0].phone, " 1 ")
     assert "you are confirmed for order 4821" in response.get_data(as_text=True)
     db.session.refresh(offers[0])
@@ -148,3 +151,70 @@ def test_drop_promotes_and_tells_the_promoted_worker(client, db, shift):
     db.session.refresh(waiting)
     assert waiting.state == "booked" and waiting.confirm_by is not None
     assert "Reply 1 4821" in sent_to(db, crew[3], "notice")[-1].body
+
+
+def as_the_rq_worker(app):
+    """A session of its own, as the RQ worker has: nothing this test's session holds is seen from it."""
+    return app.app_context()
+
+
+def crew_of(network, order, n, phone_prefix):
+    workers = [factories.worker(network.moscow, language="en", phone=f"{phone_prefix}{i:03d}") for i in range(n)]
+    for w in workers:
+        factories.offer(order, w, state="booked", booked_at=START - timedelta(days=2))
+    return workers
+
+
+def test_a_deleted_site_stops_no_reminder_and_its_text_still_says_where(app, db, network, shift):
+    order, crew, _offers, _waiting = shift
+    other_site = factories.site(network.a_client, address="Warehouse 7, Lesnaya 3")
+    earlier = factories.order(other_site, needed=1, target=1, code="1234", starts_at=START - timedelta(hours=1),
+                              status="filled")
+    [early_worker] = crew_of(network, earlier, 1, "+7916500")
+    core_service.soft_delete(other_site, network.admin)  # the order before the others is the broken one
+    with freeze_time(EVENING), as_the_rq_worker(app):
+        assert reminders.sweep() == 4
+    [reminder] = sent_to(db, early_worker, "reminder")
+    assert reminder.body.startswith("Reminder: tomorrow 08:00, order 1234, Warehouse 7, Lesnaya 3")
+    assert all(len(sent_to(db, w, "reminder")) == 1 for w in crew[:3])  # the orders after it are reminded too
+    assert db.session.scalars(select(Alert)).all() == []
+
+
+def test_one_broken_order_is_logged_and_alerted_once_and_the_sweep_goes_on(db, network, shift):
+    order, crew, _offers, _waiting = shift
+    broken_region = factories.region(name="Nowhere", timezone="Mars/Olympus_Mons")  # a zone no one knows
+    franchise = factories.franchise(broken_region)
+    broken = factories.order(factories.site(factories.client(franchise)), needed=1, target=2, code="1235",
+                             starts_at=START - timedelta(hours=1), status="dispatching")  # short: a wave is due
+    crew_of(network, broken, 1, "+7916600")
+    with freeze_time(EVENING):
+        reminders.sweep()
+        reminders.sweep(EVENING + timedelta(minutes=1))  # the broken order fails again; the rest is done
+    assert all(len(sent_to(db, w, "reminder")) == 1 for w in crew[:3])
+    [alert] = db.session.scalars(select(Alert)).all()
+    assert (alert.kind, alert.order_id, alert.franchise_id, alert.detail) == (
+        "sweep_failed", broken.id, franchise.id, "ZoneInfoNotFoundError")
+
+
+def test_a_worker_deleted_from_the_pool_still_hears_about_the_shift_he_holds(app, db, network, shift):
+    order, crew, _offers, _waiting = shift
+    core_service.soft_delete(crew[0], network.admin)
+    with freeze_time(EVENING):
+        with as_the_rq_worker(app):
+            assert reminders.sweep() == 3
+        [reminder] = sent_to(db, crew[0], "reminder")
+        assert reminder.body.startswith("Reminder: tomorrow 09:00, order 4821")
+        with as_the_rq_worker(app):
+            assert jobs.send_message(reminder.id).startswith("SM")
+
+
+def test_a_cancellation_of_an_order_whose_site_was_deleted_still_says_where(client, auth, db, network, shift):
+    order, crew, _offers, _waiting = shift
+    core_service.soft_delete(network.a_site, network.admin)
+    auth.login(network.a_dispatcher.email)
+    with freeze_time(EVENING):
+        response = client.post(f"/orders/{order.id}/cancel", data={"reason": "the client cancelled"})
+    assert response.status_code == 302
+    [notice] = sent_to(db, crew[0], "notice")
+    assert notice.body == (f"Order 4821, 02.12 09:00, {network.a_site.address}, is cancelled: do not come. "
+                           "We will write when there is other work")

@@ -1,6 +1,7 @@
 """The SMS token bucket in Redis, and urgent orders' messages going first."""
 import threading
 
+from freezegun import freeze_time
 from rq import Queue
 from sqlalchemy import select
 
@@ -42,6 +43,7 @@ def test_no_limit_means_no_wait(app, redis_conn):
         app.config["SMS_RATE_PER_SECOND"] = 30.0
 
 
+@freeze_time("2026-12-01 10:00:00")  # 13:00 in Moscow: no quiet hours hold an offer back
 def test_urgent_orders_offers_leave_first(app, db, network, redis_conn):
     calm = factories.order(network.a_site, code="1111")
     urgent = factories.order(network.a_site, code="2222", urgent=True)
@@ -56,6 +58,7 @@ def test_urgent_orders_offers_leave_first(app, db, network, redis_conn):
     assert [m.order_id for m in sent] == [urgent.id, calm.id]
 
 
+@freeze_time("2026-12-01 10:00:00")
 def test_a_second_job_for_the_same_offer_stays_away_while_the_first_sends(app, db, network, redis_conn):
     from dispatch import jobs
 

@@ -1,5 +1,6 @@
 """The Twilio backend through the official SDK against a fake Twilio server; delivery callbacks."""
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from dispatch import gateway, jobs
@@ -7,20 +8,16 @@ from dispatch.models import Message
 from orders.models import Offer
 from tests import factories
 from tests.dispatch.sms import signed
-from tests.fakes.twilio import FakeTwilio
 from workers.models import Worker
 
 STATUS_URL = "http://artel.test/sms/status"
 
 
-@pytest.fixture
-def twilio(app, monkeypatch):
-    with FakeTwilio() as fake:
-        for key, value in {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-                           "TWILIO_MESSAGING_SERVICE_SID": "MG" + "2" * 32, "TWILIO_TIMEOUT": 2}.items():
-            monkeypatch.setitem(app.config, key, value)
-        monkeypatch.setattr(gateway, "BACKOFF_SECONDS", (0.01, 0.01, 0.01))
-        yield fake
+@pytest.fixture(autouse=True)
+def afternoon():
+    """13:00 in Moscow: no quiet hours hold an offer back."""
+    with freeze_time("2026-12-01 10:00:00"):
+        yield
 
 
 @pytest.fixture

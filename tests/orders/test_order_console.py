@@ -51,7 +51,8 @@ def test_cancelling_tells_everyone_who_said_yes_and_closes_every_offer(client, d
     assert states(db, order) == ["cancelled"] * 5
     assert db.session.get(Order, order.id).status == "cancelled"
     for worker in order.crew[:4]:
-        assert notices_to(db, worker) == ["Order 4821 on 02.12 09:00 is cancelled. Sorry: we will write when there is other work"]
+        assert notices_to(db, worker) == [
+            f"Order 4821, 02.12 09:00, {order.site.address}, is cancelled: do not come. We will write when there is other work"]
     assert notices_to(db, order.crew[4]) == []  # never answered: no word needed
     promised = db.session.scalars(select(Outbox).where(Outbox.job == "dispatch.jobs.send_message")).all()
     assert len(promised) == 4
