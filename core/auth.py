@@ -7,8 +7,9 @@ from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import tenancy
+from core import roles, tenancy
 from core.audit import set_actor
+from core.i18n import gettext as _
 from core.models import ApiToken, User
 from extensions import db, login_manager
 
@@ -66,44 +67,54 @@ def bind_request_identity() -> None:
         set_actor(None, label="anonymous")
 
 
-def role_required(*roles):
-    """Let in only logged-in users whose role is among roles (admin always)."""
+def _declare(wrapped, name: str, api: bool):
+    """Mark a view with the action it takes, so the role walk can read the declaration."""
+    wrapped.required_action = name
+    wrapped.api_action = api
+    return wrapped
+
+
+def requires(name: str):
+    """Let a logged-in user in when core.roles allows his role the named action; 403 otherwise."""
+    rule = roles.action(name)
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role != "admin" and current_user.role not in roles:
+            if not rule.allows(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped
+        return _declare(wrapped, name, api=False)
 
     return decorator
 
 
-def head_office_required(view):
-    """Let in only head-office users (no franchise)."""
+def api_requires(name: str):
+    """Let a bearer token in when core.roles allows its user's role the named action: 401 without one, 403 if not.
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not current_user.is_head_office:
-            abort(403)
-        return view(*args, **kwargs)
+    Put it right under the route decorator, above the argument parsing, so a refused caller
+    learns nothing about the body he sent.
+    """
+    rule = roles.action(name)
 
-    return wrapped
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.get("api_token") is None or not current_user.is_authenticated:
+                abort(401)
+            if not rule.allows(current_user):
+                abort(403, _("Your role does not allow this."))
+            return view(*args, **kwargs)
+
+        return _declare(wrapped, name, api=True)
+
+    return decorator
 
 
-def api_auth_required(view):
-    """Let in only requests carrying a valid bearer token; answer 401 otherwise."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("api_token") is None or not current_user.is_authenticated:
-            abort(401)
-        return view(*args, **kwargs)
-
-    return wrapped
+def public(view):
+    """Mark a view open to everyone (it checks its caller some other way, or needs none)."""
+    view.required_action = None
+    return view

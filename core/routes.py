@@ -1,12 +1,13 @@
 """Sign-in and out, the role's home, health, profile, record history and soft delete."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
 from core import api_bp, bp, queue, service
-from core.auth import HOME_ENDPOINTS, api_auth_required, role_required
+from core.auth import HOME_ENDPOINTS, api_requires, public, requires
 from core.forms import LoginForm, ProfileForm
 from core.i18n import gettext as _
+from core.roles import may
 from core.schemas import MeOut
 from extensions import db, limiter
 
@@ -20,6 +21,7 @@ def _login_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     key_func=_login_key,
@@ -41,7 +43,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@requires("account")
 def logout():
     logout_user()
     flash(_("You have been logged out."), "info")
@@ -49,6 +51,7 @@ def logout():
 
 
 @bp.route("/")
+@public
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("core.login"))
@@ -56,6 +59,7 @@ def index():
 
 
 @bp.route("/healthz")
+@public
 @limiter.exempt
 def healthz():
     try:
@@ -71,7 +75,7 @@ def healthz():
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@login_required
+@requires("account")
 def profile():
     form = ProfileForm(locale=current_user.locale)
     if form.validate_on_submit():
@@ -82,9 +86,9 @@ def profile():
 
 
 @bp.route("/records/<table>/<int:row_id>/history")
-@login_required
+@requires("records.history")
 def history(table, row_id):
-    record = service.get_record(table, row_id, include_deleted=current_user.role == "admin")
+    record = service.get_record(table, row_id, include_deleted=may(current_user, "records.delete"))
     if record is None:
         abort(404)
     return render_template(
@@ -93,7 +97,7 @@ def history(table, row_id):
 
 
 @bp.post("/records/<table>/<int:row_id>/delete")
-@role_required("admin")
+@requires("records.delete")
 def delete_record(table, row_id):
     record = service.get_record(table, row_id)
     if record is None:
@@ -104,7 +108,7 @@ def delete_record(table, row_id):
 
 
 @bp.post("/records/<table>/<int:row_id>/restore")
-@role_required("admin")
+@requires("records.delete")
 def restore_record(table, row_id):
     record = service.get_record(table, row_id, include_deleted=True)
     if record is None:
@@ -115,8 +119,8 @@ def restore_record(table, row_id):
 
 
 @api_bp.route("/me")
+@api_requires("account")
 @api_bp.response(200, MeOut)
-@api_auth_required
 def me():
     """The user the bearer token belongs to."""
     return current_user

@@ -5,6 +5,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.auth import hash_token, new_token_secret
 from core.i18n import lazy_gettext as _l
 from core.models import LOCALES, ROLES, ApiToken, AuditEntry, User
+from core.roles import may
 from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Franchise
@@ -112,7 +113,7 @@ def get_record(table_name: str, row_id: int, include_deleted: bool = False):
 
 def soft_delete(record, by: User) -> None:
     """Mark record deleted (admins only); it stays in the database and the audit log."""
-    if by.role != "admin":
+    if not may(by, "records.delete"):
         raise PermissionError("Only an administrator can delete records.")
     if not hasattr(record, "deleted_at"):
         raise UserError(_l("This kind of record cannot be deleted."))
@@ -124,7 +125,7 @@ def soft_delete(record, by: User) -> None:
 
 def restore(record, by: User) -> None:
     """Undo a soft delete (admins only)."""
-    if by.role != "admin":
+    if not may(by, "records.delete"):
         raise PermissionError("Only an administrator can restore records.")
     if getattr(record, "deleted_at", None) is not None:
         record.deleted_at = None

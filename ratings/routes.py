@@ -4,7 +4,7 @@ from datetime import datetime, time, timezone
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from core.auth import role_required
+from core.auth import requires
 from core.i18n import gettext as _
 from ratings import bp, service
 from workers.forms import RatingEventForm
@@ -12,7 +12,7 @@ from workers.service import get_worker
 
 
 @bp.post("/workers/<int:worker_id>/events")
-@role_required("dispatcher", "partner", "foreman")
+@requires("ratings.record")
 def record_event(worker_id):
     worker = get_worker(worker_id) or abort(404)
     form = RatingEventForm()

@@ -2,7 +2,7 @@
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from core.auth import role_required
+from core.auth import requires
 from core.geocoding import GeocodeError, geocode
 from core.i18n import STATUS_LABELS
 from core.i18n import gettext as _
@@ -14,9 +14,6 @@ from workers.candidates import Shift, candidates_with_workers
 from workers.forms import (DAY_LABELS, BlackoutForm, CandidateForm, ImportForm, InterviewForm, PhotoForm, SkillForm,
                            PoolFilterForm, RatingEventForm, StatusForm, WorkerForm)
 from workers.models import TRANSITIONS, WORKER_STATUSES
-
-POOL_ROLES = ("recruiter", "dispatcher", "partner")
-RECRUITING_ROLES = ("recruiter", "partner")
 
 
 @bp.app_context_processor
@@ -36,7 +33,7 @@ def _worker_form(**kw) -> WorkerForm:
 
 
 @bp.route("/")
-@role_required(*POOL_ROLES)
+@requires("workers.view")
 def index():
     form = PoolFilterForm(request.args)
     form.status.choices = [("", _("Any status"))] + [(s, str(STATUS_LABELS[s])) for s in WORKER_STATUSES]
@@ -62,7 +59,7 @@ def index():
 
 
 @bp.route("/<int:worker_id>")
-@role_required(*POOL_ROLES)
+@requires("workers.view")
 def detail(worker_id):
     worker = _worker_or_404(worker_id)
     status_form = StatusForm()
@@ -77,7 +74,7 @@ def detail(worker_id):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def create():
     form = _worker_form()
     if form.validate_on_submit():
@@ -92,7 +89,7 @@ def create():
 
 
 @bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def edit(worker_id):
     worker = _worker_or_404(worker_id)
     form = _worker_form(obj=worker, skills=skills.codes_for(worker.skill_mask))
@@ -108,7 +105,7 @@ def edit(worker_id):
 
 
 @bp.post("/<int:worker_id>/interview")
-@role_required("recruiter")
+@requires("workers.interview")
 def interview(worker_id):
     worker = _worker_or_404(worker_id)
     form = InterviewForm()
@@ -120,7 +117,7 @@ def interview(worker_id):
 
 
 @bp.post("/<int:worker_id>/status")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.status")
 def change_status(worker_id):
     worker = _worker_or_404(worker_id)
     form = StatusForm()
@@ -136,7 +133,7 @@ def change_status(worker_id):
 
 
 @bp.post("/<int:worker_id>/blackouts")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def add_blackout(worker_id):
     worker = _worker_or_404(worker_id)
     form = BlackoutForm()
@@ -147,7 +144,7 @@ def add_blackout(worker_id):
 
 
 @bp.post("/<int:worker_id>/blackouts/<int:blackout_id>/delete")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def remove_blackout(worker_id, blackout_id):
     worker = _worker_or_404(worker_id)
     if not service.remove_blackout(worker, blackout_id):
@@ -156,7 +153,7 @@ def remove_blackout(worker_id, blackout_id):
 
 
 @bp.route("/<int:worker_id>/photo")
-@role_required(*POOL_ROLES)
+@requires("workers.view")
 def photo(worker_id):
     path = photos.photo_file(_worker_or_404(worker_id)) or abort(404)
     response = send_file(path, mimetype="image/jpeg", max_age=0)
@@ -165,7 +162,7 @@ def photo(worker_id):
 
 
 @bp.post("/<int:worker_id>/photo")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def upload_photo(worker_id):
     worker = _worker_or_404(worker_id)
     form = PhotoForm()
@@ -180,7 +177,7 @@ def upload_photo(worker_id):
 
 
 @bp.route("/<int:worker_id>/personal-data")
-@role_required("recruiter", "partner")
+@requires("workers.personal_data")
 def personal_data(worker_id):
     worker = _worker_or_404(worker_id)
     response = jsonify(privacy.export_personal_data(worker))
@@ -189,7 +186,7 @@ def personal_data(worker_id):
 
 
 @bp.post("/<int:worker_id>/erase")
-@role_required("recruiter", "partner")
+@requires("workers.personal_data")
 def erase(worker_id):
     worker = _worker_or_404(worker_id)
     try:
@@ -201,7 +198,7 @@ def erase(worker_id):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def import_csv():
     form = ImportForm()
     report = None
@@ -212,14 +209,14 @@ def import_csv():
 
 
 @bp.route("/export.csv")
-@role_required("admin")
+@requires("workers.export")
 def export_csv():
     return Response(imports.export_workers(current_user), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=workers.csv"})
 
 
 @bp.route("/candidates")
-@role_required("dispatcher", "partner")
+@requires("workers.candidates")
 def candidates():
     form = CandidateForm(request.args)
     form.region_id.choices = [(r.id, r.name) for r in list_regions()]
@@ -241,7 +238,7 @@ def candidates():
 
 
 @bp.route("/skills", methods=["GET", "POST"])
-@role_required("admin")
+@requires("skills.manage")
 def skill_list():
     form = SkillForm()
     if form.validate_on_submit():

@@ -79,7 +79,7 @@ def test_an_oversized_upload_is_refused(client, auth, db, network):
 
 def test_personal_data_export_holds_everything(client, auth, db, network):
     ratings_service.record_event(network.a_worker.id, "came", utcnow(), quality=5)
-    auth.login(network.a_recruiter.email)
+    auth.login(network.admin.email)
     response = client.get(f"/workers/{network.a_worker.id}/personal-data")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.get_data(as_text=True))
@@ -92,6 +92,9 @@ def test_erasure_anonymises_keeps_history_and_leaves_no_copy_in_the_log(client, 
     ratings_service.record_event(network.a_worker.id, "came", utcnow(), quality=4)
     auth.login(network.a_recruiter.email)
     post_photo(client, network.a_worker.id, picture())
+    assert client.post(f"/workers/{network.a_worker.id}/erase").status_code == 403  # head office only
+    auth.logout()
+    auth.login(network.admin.email)
     assert client.post(f"/workers/{network.a_worker.id}/erase").status_code == 302
     db.session.expire_all()
     worker = db.session.get(Worker, network.a_worker.id)
@@ -101,5 +104,5 @@ def test_erasure_anonymises_keeps_history_and_leaves_no_copy_in_the_log(client, 
     assert len(ratings_service.history(worker)) == 1 and worker.shifts_worked == 1
     log = " ".join(json.dumps(e.changes, ensure_ascii=False) for e in db.session.scalars(select(AuditEntry)))
     assert phone not in log and name not in log
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "erase")).actor_id == network.a_recruiter.id
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "erase")).actor_id == network.admin.id
     assert client.post(f"/workers/{network.a_worker.id}/erase").status_code == 409
