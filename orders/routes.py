@@ -24,7 +24,7 @@ from workers.service import find_by_phone, get_worker
 @requires("orders.sites")
 def foreman_home():
     return render_template("orders/foreman_home.html", sites=service.sites_with_clients(),
-                           shifts=service.shifts_for_foreman())
+                           shifts=attendance.shifts_to_mark(current_user))
 
 
 def _entries_from(form, workers) -> list[dict]:
@@ -52,6 +52,8 @@ def _int(value):
 @requires("orders.attendance")
 def attendance_sheet(order_id):
     order = service.get_order(order_id) or abort(404)
+    if not attendance.may_mark(order, current_user):
+        abort(403, _("You are not the foreman of this shift."))
     rows, error = attendance.sheet(order), None
     if request.method == "POST":
         try:
