@@ -8,11 +8,12 @@ from core.i18n import STATUS_LABELS
 from core.i18n import gettext as _
 from franchise.service import get_region, list_regions
 from ratings import service as ratings_service
+from ratings.forms import RatingEventForm
 from workers import bp, imports, photos, privacy, service, skills
 from workers.availability import DAYS, format_ranges, local_shift
 from workers.candidates import Shift, candidates_with_workers
 from workers.forms import (DAY_LABELS, BlackoutForm, CandidateForm, ImportForm, InterviewForm, PhotoForm, SkillForm,
-                           PoolFilterForm, RatingEventForm, StatusForm, WorkerForm)
+                           PoolFilterForm, StatusForm, WorkerForm)
 from workers.models import TRANSITIONS, WORKER_STATUSES
 
 
@@ -69,7 +70,7 @@ def detail(worker_id):
         status_changes=service.status_history(worker), blackouts=service.blackouts(worker),
         rating_events=list(reversed(ratings_service.history(worker))), interview_form=InterviewForm(),
         shifts=service.shift_history(worker), messages=service.messages(worker),
-        status_form=status_form, blackout_form=BlackoutForm(), photo_form=PhotoForm(), event_form=RatingEventForm(),
+        status_form=status_form, blackout_form=BlackoutForm(), photo_form=PhotoForm(), event_form=RatingEventForm(worker),
         availability=[(DAY_LABELS[d], getattr(worker, f"avail_{d}")) for d in DAYS])
 
 
