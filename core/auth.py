@@ -35,9 +35,11 @@ def new_token_secret() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    """Return the user of a session cookie, or None (logged out) once he is deactivated or deleted."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
 
 
 @login_manager.request_loader
