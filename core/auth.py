@@ -1,16 +1,18 @@
 """Who is asking: sessions for people, bearer tokens for integrations, roles for both."""
 import hashlib
 import secrets
+from datetime import timedelta
 from functools import wraps
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from core import roles, tenancy
 from core.audit import set_actor
 from core.i18n import gettext as _
 from core.models import ApiToken, User
+from core.timeutil import utcnow
 from extensions import db, login_manager
 
 # The page each role lands on after logging in.
@@ -33,6 +35,10 @@ def new_token_secret() -> str:
     return "artel_" + secrets.token_urlsafe(32)
 
 
+# A token's last use is written at most this often, not on every request.
+LAST_USE_PRECISION = timedelta(minutes=1)
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     """Return the user of a session cookie, or None (logged out) once he is deactivated or deleted."""
@@ -44,18 +50,30 @@ def load_user(user_id: str):
 
 @login_manager.request_loader
 def load_user_from_token(req):
+    """Return the active user of a live bearer token (not revoked, not expired), noting its use."""
     header = req.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(header[7:].strip()), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if token is None or not token.user.is_active:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip())))
+    if token is None or not token.is_live or token.user is None or not token.user.is_active:
         return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:
+        _note_use(token, now)
     g.api_token = token
     return token.user
+
+
+def _note_use(token: ApiToken, now) -> None:
+    """Stamp the token's last use; the condition lets one of several requests at once do it."""
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id,
+               or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USE_PRECISION))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def bind_request_identity() -> None:

@@ -1,11 +1,12 @@
 """Sign-in and out, the role's home, health, profile, record history and soft delete."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import text
 
 from core import api_bp, bp, queue, service
 from core.auth import HOME_ENDPOINTS, api_requires, public, requires
-from core.forms import LoginForm, ProfileForm
+from core.forms import LoginForm, ProfileForm, TokenForm
 from core.i18n import gettext as _
 from core.roles import may
 from core.schemas import MeOut
@@ -74,6 +75,12 @@ def healthz():
     return {"status": "ok" if healthy else "degraded", **body}, (200 if healthy else 503)
 
 
+def _profile_page(form=None, token_form=None, new_secret=None, status=200):
+    return render_template("core/profile.html", form=form or ProfileForm(locale=current_user.locale),
+                           token_form=token_form or TokenForm(), tokens=service.tokens_of(current_user),
+                           new_secret=new_secret), status
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @requires("account")
 def profile():
@@ -82,7 +89,32 @@ def profile():
         service.set_locale(current_user, form.locale.data)
         flash(_("Saved."), "info")
         return redirect(url_for("core.profile"))
-    return render_template("core/profile.html", form=form), (200 if request.method == "GET" else 400)
+    return _profile_page(form, status=200 if request.method == "GET" else 400)
+
+
+@bp.post("/profile/tokens")
+@requires("account")
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            secret = service.issue_token(current_user, form.name.data, form.expires_days.data)
+        except service.UserError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            return _profile_page(token_form=TokenForm(formdata=None), new_secret=secret, status=201)
+    return _profile_page(token_form=form, status=400)
+
+
+@bp.post("/profile/tokens/<int:api_token_id>/revoke")
+@requires("account")
+def revoke_token(api_token_id):
+    token = service.own_token(current_user, api_token_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    service.revoke_token(token)
+    flash(_("Token %(prefix)s is revoked.", prefix=token.prefix), "info")
+    return redirect(url_for("core.profile"))
 
 
 @bp.route("/records/<table>/<int:row_id>/history")
