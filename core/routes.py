@@ -63,6 +63,7 @@ def index():
 @public
 @limiter.exempt
 def healthz():
+    """Say up or degraded; only an administrator also sees what is wrong."""
     try:
         db.session.execute(text("SELECT 1"))
         database = {"ok": True}
@@ -70,9 +71,11 @@ def healthz():
         db.session.rollback()
         database = {"ok": False, "error": str(exc).splitlines()[0][:200]}
     ok, detail = queue.ping()
-    body = {"database": database, "queue": {"ok": ok, "detail": detail}}
     healthy = database["ok"] and ok
-    return {"status": "ok" if healthy else "degraded", **body}, (200 if healthy else 503)
+    body = {"status": "ok" if healthy else "degraded"}
+    if may(current_user, "health.details"):
+        body.update(database=database, queue={"ok": ok, "detail": detail})
+    return body, (200 if healthy else 503)
 
 
 def _profile_page(form=None, token_form=None, new_secret=None, status=200):
