@@ -8,12 +8,27 @@ INSTANCE_DIR = Path(os.environ.get("ARTEL_INSTANCE_DIR", BASE_DIR / "instance"))
 
 
 def _instance_secret(name: str) -> str:
-    """Return a secret kept under instance/, generating it on first use."""
+    """Return a secret kept under instance/, generating it on first use.
+
+    The file is owner-only (0600) from its first byte: the secret is written to a private
+    temporary file, which is then linked into place. Linking fails if another process got
+    there first, and then both use the file that won, so every process reads one secret.
+    """
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        temporary = INSTANCE_DIR / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process created it first: use that one
+        finally:
+            temporary.unlink(missing_ok=True)
     return path.read_text().strip()
 
 

@@ -5,12 +5,10 @@ from wtforms import SelectField
 
 from clients import bp, service
 from clients.forms import ClientForm, SiteForm
-from core.auth import role_required
+from core.auth import requires
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from franchise.service import list_franchises
-
-CLIENT_ROLES = ("dispatcher", "partner")
 
 
 def _form_data(form) -> dict:
@@ -22,7 +20,7 @@ class HeadOfficeClientForm(ClientForm):
 
 
 @bp.route("/")
-@role_required(*CLIENT_ROLES)
+@requires("clients.view")
 def index():
     q = request.args.get("q", "")[:100]
     page = request.args.get("page", 1, type=int) or 1
@@ -31,14 +29,14 @@ def index():
 
 
 @bp.route("/<int:client_id>")
-@role_required(*CLIENT_ROLES)
+@requires("clients.view")
 def detail(client_id):
     client = service.get_client(client_id) or abort(404)
     return render_template("clients/detail.html", client=client, site_form=SiteForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*CLIENT_ROLES)
+@requires("clients.edit")
 def create():
     form = HeadOfficeClientForm() if current_user.is_head_office else ClientForm()
     if current_user.is_head_office:
@@ -52,7 +50,7 @@ def create():
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
-@role_required(*CLIENT_ROLES)
+@requires("clients.edit")
 def edit(client_id):
     client = service.get_client(client_id) or abort(404)
     form = ClientForm(obj=client)
@@ -64,7 +62,7 @@ def edit(client_id):
 
 
 @bp.post("/<int:client_id>/sites")
-@role_required(*CLIENT_ROLES)
+@requires("clients.edit")
 def add_site(client_id):
     client = service.get_client(client_id) or abort(404)
     form = SiteForm()

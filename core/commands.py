@@ -39,15 +39,27 @@ def list_users_command():
 
 
 @users_cli.command("token")
-@click.argument("email")
+@click.argument("email", required=False)
 @click.option("--name", default="cli", help="What the token is for.")
-def token_command(email, name):
-    """Print a new API token for the user with EMAIL (shown once)."""
+@click.option("--expires-days", type=int, default=None, help="Stop working after this many days (default: never).")
+@click.option("--revoke", "revoke", metavar="ID_OR_PREFIX", default=None, help="Revoke this token instead.")
+def token_command(email, name, expires_days, revoke):
+    """Print a new API token for the user with EMAIL (shown once), or revoke one with --revoke."""
     set_actor(None, label="cli")
-    user = service.find_user(email)
-    if user is None or not user.is_active:
-        raise click.ClickException(f"No active user {email}.")
-    click.echo(service.issue_token(user, name))
+    if (email is None) == (revoke is None):
+        raise click.UsageError("Give either EMAIL (to issue a token) or --revoke ID_OR_PREFIX.")
+    try:
+        if revoke is not None:
+            token = service.find_token(revoke)
+            service.revoke_token(token)
+            click.echo(f"Revoked token {token.id} ({token.prefix}, {token.name}) of {token.user.email}.")
+            return
+        user = service.find_user(email)
+        if user is None or not user.is_active:
+            raise click.ClickException(f"No active user {email}.")
+        click.echo(service.issue_token(user, name, expires_days))
+    except service.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command("demo")

@@ -66,6 +66,12 @@ def init_app(app) -> None:
         db.session.rollback()
         return render_error(404)
 
+    @app.errorhandler(PermissionError)
+    def _forbidden(exc):
+        # a service refused the caller (the route's role check let him in): 403, never 500
+        db.session.rollback()
+        return render_error(403)
+
     @app.errorhandler(AuditLogImmutable)
     def _audit(exc):
         db.session.rollback()

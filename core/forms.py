@@ -1,9 +1,10 @@
-"""Forms of the shared pages (sign-in, profile)."""
+"""Forms of the shared pages (sign-in, profile, API tokens)."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from core.i18n import lazy_gettext as _l
+from core.service import MAX_TOKEN_DAYS
 
 
 class LoginForm(FlaskForm):
@@ -13,3 +14,9 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("en", "English"), ("ru", "Русский")])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
+    expires_days = IntegerField(_l("Expires after (days; empty: never)"),
+                                validators=[Optional(), NumberRange(1, MAX_TOKEN_DAYS)])

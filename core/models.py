@@ -142,8 +142,15 @@ class ApiToken(TimestampMixin, db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # NULL: until revoked
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # to the minute
 
     user = relationship("User")
+
+    @property
+    def is_live(self) -> bool:
+        """Say whether the token still lets its user in (neither revoked nor expired)."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
 
     @classmethod
     def __tenant_filter__(cls, scope):

@@ -1,12 +1,14 @@
 """Sign-in and out, the role's home, health, profile, record history and soft delete."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import text
 
 from core import api_bp, bp, queue, service
-from core.auth import HOME_ENDPOINTS, api_auth_required, role_required
-from core.forms import LoginForm, ProfileForm
+from core.auth import HOME_ENDPOINTS, api_requires, public, requires
+from core.forms import LoginForm, ProfileForm, TokenForm
 from core.i18n import gettext as _
+from core.roles import may
 from core.schemas import MeOut
 from extensions import db, limiter
 
@@ -20,6 +22,7 @@ def _login_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     key_func=_login_key,
@@ -41,7 +44,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@requires("account")
 def logout():
     logout_user()
     flash(_("You have been logged out."), "info")
@@ -49,6 +52,7 @@ def logout():
 
 
 @bp.route("/")
+@public
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("core.login"))
@@ -56,8 +60,10 @@ def index():
 
 
 @bp.route("/healthz")
+@public
 @limiter.exempt
 def healthz():
+    """Say up or degraded; only an administrator also sees what is wrong."""
     try:
         db.session.execute(text("SELECT 1"))
         database = {"ok": True}
@@ -65,26 +71,59 @@ def healthz():
         db.session.rollback()
         database = {"ok": False, "error": str(exc).splitlines()[0][:200]}
     ok, detail = queue.ping()
-    body = {"database": database, "queue": {"ok": ok, "detail": detail}}
     healthy = database["ok"] and ok
-    return {"status": "ok" if healthy else "degraded", **body}, (200 if healthy else 503)
+    body = {"status": "ok" if healthy else "degraded"}
+    if may(current_user, "health.details"):
+        body.update(database=database, queue={"ok": ok, "detail": detail})
+    return body, (200 if healthy else 503)
+
+
+def _profile_page(form=None, token_form=None, new_secret=None, status=200):
+    return render_template("core/profile.html", form=form or ProfileForm(locale=current_user.locale),
+                           token_form=token_form or TokenForm(), tokens=service.tokens_of(current_user),
+                           new_secret=new_secret), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@login_required
+@requires("account")
 def profile():
     form = ProfileForm(locale=current_user.locale)
     if form.validate_on_submit():
         service.set_locale(current_user, form.locale.data)
         flash(_("Saved."), "info")
         return redirect(url_for("core.profile"))
-    return render_template("core/profile.html", form=form), (200 if request.method == "GET" else 400)
+    return _profile_page(form, status=200 if request.method == "GET" else 400)
+
+
+@bp.post("/profile/tokens")
+@requires("account")
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            secret = service.issue_token(current_user, form.name.data, form.expires_days.data)
+        except service.UserError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            return _profile_page(token_form=TokenForm(formdata=None), new_secret=secret, status=201)
+    return _profile_page(token_form=form, status=400)
+
+
+@bp.post("/profile/tokens/<int:api_token_id>/revoke")
+@requires("account")
+def revoke_token(api_token_id):
+    token = service.own_token(current_user, api_token_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    service.revoke_token(token)
+    flash(_("Token %(prefix)s is revoked.", prefix=token.prefix), "info")
+    return redirect(url_for("core.profile"))
 
 
 @bp.route("/records/<table>/<int:row_id>/history")
-@login_required
+@requires("records.history")
 def history(table, row_id):
-    record = service.get_record(table, row_id, include_deleted=current_user.role == "admin")
+    record = service.get_record(table, row_id, include_deleted=may(current_user, "records.delete"))
     if record is None:
         abort(404)
     return render_template(
@@ -93,7 +132,7 @@ def history(table, row_id):
 
 
 @bp.post("/records/<table>/<int:row_id>/delete")
-@role_required("admin")
+@requires("records.delete")
 def delete_record(table, row_id):
     record = service.get_record(table, row_id)
     if record is None:
@@ -104,7 +143,7 @@ def delete_record(table, row_id):
 
 
 @bp.post("/records/<table>/<int:row_id>/restore")
-@role_required("admin")
+@requires("records.delete")
 def restore_record(table, row_id):
     record = service.get_record(table, row_id, include_deleted=True)
     if record is None:
@@ -115,8 +154,8 @@ def restore_record(table, row_id):
 
 
 @api_bp.route("/me")
+@api_requires("account")
 @api_bp.response(200, MeOut)
-@api_auth_required
 def me():
     """The user the bearer token belongs to."""
     return current_user

@@ -1,10 +1,13 @@
 """People and their credentials: create users, check passwords, issue API tokens."""
+from datetime import timedelta
+
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.auth import hash_token, new_token_secret
 from core.i18n import lazy_gettext as _l
 from core.models import LOCALES, ROLES, ApiToken, AuditEntry, User
+from core.roles import may
 from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Franchise
@@ -78,19 +81,68 @@ def set_locale(user: User, locale: str) -> None:
     db.session.commit()
 
 
-def issue_token(user: User, name: str = "api") -> str:
-    """Create an API token for user and return its secret (shown once, stored hashed)."""
+MAX_TOKEN_DAYS = 3650
+
+
+def issue_token(user: User, name: str = "api", expires_days: int | None = None) -> str:
+    """Create an API token for user and return its secret (shown once, stored hashed).
+
+    expires_days: the token stops working that many days from now (None: until revoked).
+    Raises UserError for an inactive user, an empty name or a lifetime out of range.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise UserError(_l("Name the token (up to 80 characters)."))
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise UserError(_l("A token lives from 1 to %(days)s days.", days=MAX_TOKEN_DAYS))
+    if not user.is_active:
+        raise UserError(_l("The user is not active."))
     secret = new_token_secret()
-    db.session.add(
-        ApiToken(user_id=user.id, name=name[:80], prefix=secret[:12], token_hash=hash_token(secret))
-    )
+    expires_at = utcnow() + timedelta(days=expires_days) if expires_days is not None else None
+    db.session.add(ApiToken(user=user, name=name, prefix=secret[:12], token_hash=hash_token(secret),
+                            expires_at=expires_at))
     db.session.commit()
     return secret
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """Return the user's tokens, live and revoked, newest first."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ))
+
+
+def own_token(user: User, token_id: int) -> ApiToken | None:
+    """Return the token of this id if it is the user's own, else None."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
+
+
+def find_token(reference: str) -> ApiToken:
+    """Return the token named by its id or its prefix (as the profile page shows it).
+
+    Raises UserError when nothing, or more than one token, matches.
+    """
+    reference = (reference or "").strip()
+    if reference.isdigit():
+        token = db.session.get(ApiToken, int(reference))
+        if token is None:
+            raise UserError(_l("No token with this id or prefix."))
+        return token
+    matches = list(db.session.scalars(select(ApiToken).where(ApiToken.prefix == reference[:12])))
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise UserError(_l("Several tokens share this prefix: give the id (%(ids)s).",
+                           ids=", ".join(str(t.id) for t in matches)))
+    raise UserError(_l("No token with this id or prefix."))
+
+
 def revoke_token(token: ApiToken) -> None:
-    token.revoked_at = utcnow()
-    db.session.commit()
+    """Stop the token from working from now on (a revoked token stays revoked)."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
 
 
 def record_class(table_name: str):
@@ -112,7 +164,7 @@ def get_record(table_name: str, row_id: int, include_deleted: bool = False):
 
 def soft_delete(record, by: User) -> None:
     """Mark record deleted (admins only); it stays in the database and the audit log."""
-    if by.role != "admin":
+    if not may(by, "records.delete"):
         raise PermissionError("Only an administrator can delete records.")
     if not hasattr(record, "deleted_at"):
         raise UserError(_l("This kind of record cannot be deleted."))
@@ -124,7 +176,7 @@ def soft_delete(record, by: User) -> None:
 
 def restore(record, by: User) -> None:
     """Undo a soft delete (admins only)."""
-    if by.role != "admin":
+    if not may(by, "records.delete"):
         raise PermissionError("Only an administrator can restore records.")
     if getattr(record, "deleted_at", None) is not None:
         record.deleted_at = None

@@ -5,7 +5,7 @@ from babel import dates
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core import i18n
+from core import i18n, roles
 from core.money import format_money
 from core.phones import display_phone
 from core.timeutil import to_zone
@@ -35,8 +35,14 @@ def money(amount, currency: str = "RUB") -> str:
     return format_money(amount, currency, str(get_locale() or "en"))
 
 
+def may(action: str) -> bool:
+    """Say whether the viewer may take the action (core.roles), to show only what he can use."""
+    return roles.may(current_user, action)
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["may"] = may
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time

@@ -1,11 +1,13 @@
 """Twilio webhooks: worker replies (answered with TwiML) and delivery callbacks."""
 from flask import Response, abort, request
 
+from core.auth import public
 from dispatch import gateway, inbound, sms_bp, status
 from extensions import limiter
 
 
 @sms_bp.post("/inbound")
+@public  # Twilio signs it
 @limiter.exempt
 def sms_inbound():
     if not gateway.signature_is_valid():
@@ -18,6 +20,7 @@ def sms_inbound():
 
 
 @sms_bp.post("/status")
+@public  # Twilio signs it
 @limiter.exempt
 def sms_status():
     if not gateway.signature_is_valid():

@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from core.auth import role_required
+from core.auth import requires
 from core.i18n import gettext as _
 from dispatch import bp, console
 from dispatch.forms import InboxForm
@@ -12,7 +12,7 @@ from extensions import db
 
 
 @bp.route("/inbox")
-@role_required("dispatcher", "partner")
+@requires("dispatch.inbox")
 def inbox():
     everything = request.args.get("all") == "1"
     return render_template("dispatch/inbox.html", rows=console.inbox(include_handled=everything),
@@ -20,7 +20,7 @@ def inbox():
 
 
 @bp.post("/inbox/<int:message_id>")
-@role_required("dispatcher", "partner")
+@requires("dispatch.inbox")
 def handle(message_id):
     message = db.session.get(Message, message_id) or abort(404)
     form = InboxForm()
@@ -39,7 +39,7 @@ def handle(message_id):
 
 
 @bp.post("/alerts/<int:alert_id>/resolve")
-@role_required("dispatcher", "partner")
+@requires("dispatch.inbox")
 def resolve_alert(alert_id):
     alert = db.session.get(Alert, alert_id) or abort(404)
     if not FlaskForm().validate_on_submit():

@@ -3,7 +3,7 @@ from typing import NamedTuple
 
 from flask import render_template, request
 
-from core.auth import role_required
+from core.auth import requires
 from dispatch import bp, calibration, texts
 
 DAY_CHOICES = (30, 90, 365)
@@ -19,7 +19,7 @@ class TemplateRow(NamedTuple):
 
 
 @bp.route("/calibration")
-@role_required("dispatcher", "partner")
+@requires("dispatch.reports")
 def calibration_report():
     days = request.args.get("days", type=int)
     days = days if days in DAY_CHOICES else 90
@@ -29,7 +29,7 @@ def calibration_report():
 
 
 @bp.route("/templates")
-@role_required("dispatcher", "partner")
+@requires("dispatch.reports")
 def sms_templates():
     rows = {language: [_measure(name, text) for name, text in texts.samples(language)] for language in LANGUAGES}
     return render_template("dispatch/templates.html", rows=rows, max_segments=texts.MAX_SEGMENTS)

@@ -1,7 +1,7 @@
 """The SMS simulator's pages: every worker's thread, and answering as him."""
 from flask import abort, current_app, redirect, render_template, url_for
 
-from core.auth import role_required
+from core.auth import requires
 from dispatch import bp, simulator
 from orders.forms import ReplyForm
 from workers.service import get_worker
@@ -13,14 +13,14 @@ def _simulating():
 
 
 @bp.route("/simulator")
-@role_required("dispatcher", "partner")
+@requires("dispatch.simulator")
 def simulator_index():
     _simulating()
     return render_template("dispatch/simulator.html", threads=simulator.threads())
 
 
 @bp.route("/simulator/<int:worker_id>", methods=["GET", "POST"])
-@role_required("dispatcher", "partner")
+@requires("dispatch.simulator")
 def simulator_thread(worker_id):
     _simulating()
     worker = get_worker(worker_id) or abort(404)

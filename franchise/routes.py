@@ -2,15 +2,14 @@
 from flask import abort, render_template
 from flask_login import current_user
 
-from core.auth import api_auth_required, head_office_required, role_required
+from core.auth import api_requires, requires
 from core.i18n import gettext as _
 from franchise import api_bp, bp, service
 from franchise.schemas import FranchiseOut, RegionOut
 
 
 @bp.route("/admin")
-@role_required("admin")
-@head_office_required
+@requires("network.dashboard")
 def admin_home():
     return render_template(
         "franchise/admin_home.html",
@@ -21,7 +20,7 @@ def admin_home():
 
 
 @bp.route("/portal")
-@role_required("partner")
+@requires("franchise.portal")
 def portal():
     franchise = current_user.franchise
     if franchise is None:
@@ -35,13 +34,13 @@ def portal():
 
 
 @bp.route("/franchises")
-@role_required("partner", "dispatcher", "callcentre")
+@requires("franchises.view")
 def franchises():
     return render_template("franchise/list.html", franchises=service.list_franchises())
 
 
 @bp.route("/franchises/<int:franchise_id>")
-@role_required("partner", "dispatcher", "callcentre")
+@requires("franchises.view")
 def franchise_detail(franchise_id):
     franchise = service.get_franchise(franchise_id) or abort(404)
     return render_template(
@@ -53,24 +52,24 @@ def franchise_detail(franchise_id):
 
 
 @api_bp.route("/regions")
+@api_requires("regions.view")
 @api_bp.response(200, RegionOut(many=True))
-@api_auth_required
 def api_regions():
     """Regions the caller can see."""
     return service.list_regions()
 
 
 @api_bp.route("/franchises")
+@api_requires("franchises.view")
 @api_bp.response(200, FranchiseOut(many=True))
-@api_auth_required
 def api_franchises():
     """Franchises the caller can see (a partner: its own)."""
     return service.list_franchises()
 
 
 @api_bp.route("/franchises/<int:franchise_id>")
+@api_requires("franchises.view")
 @api_bp.response(200, FranchiseOut)
-@api_auth_required
 def api_franchise(franchise_id):
     """One franchise."""
     return service.get_franchise(franchise_id) or abort(404)

@@ -1,13 +1,13 @@
 """The call-centre screen: territories and who serves them."""
 from flask import render_template, request
 
-from core.auth import role_required
+from core.auth import requires
 from leads import bp, service
 from leads.forms import LocateForm
 
 
 @bp.route("/")
-@role_required("callcentre")
+@requires("leads.route")
 def index():
     form = LocateForm(request.args)
     territory, searched = None, bool(request.args)

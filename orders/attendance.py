@@ -1,4 +1,7 @@
-"""The day on site: the foreman marks each booked worker, and closing the shift feeds ratings."""
+"""The day on site: the foreman marks each booked worker, and closing the shift feeds ratings.
+
+Rating events of a shift come only from here: a foreman cannot record them any other way.
+"""
 from datetime import timedelta
 from decimal import Decimal
 
@@ -7,6 +10,7 @@ from sqlalchemy import select
 from core import locks
 from core.i18n import lazy_gettext as _l
 from extensions import db
+from orders import service as order_service
 from orders.models import ATTENDANCE_OUTCOMES, HOLDING_STATES, Attendance, Offer, Order
 from ratings import service as ratings_service
 from workers.models import Worker
@@ -18,6 +22,32 @@ class AttendanceError(ValueError):
     """Attendance cannot be saved or the shift closed; the message says why."""
 
 
+class NotYourShift(PermissionError):
+    """The user may not mark this shift (a foreman of another franchise, or not the foreman it names)."""
+
+
+def may_mark(order: Order, user) -> bool:
+    """Say whether user may mark the order's attendance.
+
+    A foreman marks only shifts of his own franchise, and where the order names a foreman,
+    only that one. Dispatchers and partners are held to their franchise by tenancy, and who
+    reaches this sheet at all is core.roles' "orders.attendance".
+    """
+    if user.role != "foreman":
+        return True
+    return user.franchise_id == order.franchise_id and order.foreman_id in (None, user.id)
+
+
+def shifts_to_mark(user) -> list[Order]:
+    """Return the shifts of the coming days whose attendance user may mark, soonest first."""
+    return [order for order in order_service.shifts_for_foreman() if may_mark(order, user)]
+
+
+def _check_marker(order: Order, by) -> None:
+    if by is not None and not may_mark(order, by):
+        raise NotYourShift(f"user {by.id} may not mark order {order.id}")
+
+
 def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
     """Return every booked worker of the order with what was marked for him so far."""
     marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
@@ -27,7 +57,11 @@ def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
 
 
 def mark(order: Order, entries: list[dict], by) -> None:
-    """Save the foreman's marks (outcome, minutes_late, hours, quality per worker) and commit."""
+    """Save the foreman's marks (outcome, minutes_late, hours, quality per worker) and commit.
+
+    Raises NotYourShift when by may not mark this order (see may_mark), AttendanceError for a bad mark.
+    """
+    _check_marker(order, by)
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
     booked = [w.id for w, _mark in sheet(order)]
@@ -62,10 +96,12 @@ def close_shift(order: Order, by) -> None:
     """Close the shift: every booked worker must be marked; each mark becomes a rating event.
 
     One transaction: the booked workers locked, then the order (the lock order replies use
-    too), all events applied, the order completed, then commit.
+    too), all events applied, the order completed, then commit. Raises NotYourShift when by
+    may not mark this order.
     """
     workers = locks.lock_all(Worker, [w.id for w, _mark in sheet(order)])
     order = locks.lock(Order, order.id)
+    _check_marker(order, by)
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
     rows = sheet(order)

@@ -7,7 +7,7 @@ from flask_smorest import abort as api_abort
 from flask_wtf import FlaskForm
 
 from clients.models import Site
-from core.auth import api_auth_required, role_required
+from core.auth import api_requires, requires
 from core.i18n import gettext as _
 from core.timeutil import to_zone
 from dispatch import console
@@ -21,10 +21,10 @@ from workers.service import find_by_phone, get_worker
 
 
 @bp.route("/foreman")
-@role_required("foreman")
+@requires("orders.sites")
 def foreman_home():
     return render_template("orders/foreman_home.html", sites=service.sites_with_clients(),
-                           shifts=service.shifts_for_foreman())
+                           shifts=attendance.shifts_to_mark(current_user))
 
 
 def _entries_from(form, workers) -> list[dict]:
@@ -49,9 +49,11 @@ def _int(value):
 
 
 @bp.route("/<int:order_id>/attendance", methods=["GET", "POST"])
-@role_required("foreman", "dispatcher", "partner")
+@requires("orders.attendance")
 def attendance_sheet(order_id):
     order = service.get_order(order_id) or abort(404)
+    if not attendance.may_mark(order, current_user):
+        abort(403, _("You are not the foreman of this shift."))
     rows, error = attendance.sheet(order), None
     if request.method == "POST":
         try:
@@ -76,9 +78,9 @@ def _detail(order):
 
 
 @api_bp.route("/", methods=["POST"])
+@api_requires("orders.manage")
 @api_bp.arguments(OrderIn)
 @api_bp.response(201, OrderDetailOut)
-@api_auth_required
 def api_create(data):
     """Create an order and dispatch it (unless `dispatch` is false)."""
     try:
@@ -89,31 +91,31 @@ def api_create(data):
 
 
 @api_bp.route("/")
+@api_requires("orders.view")
 @api_bp.arguments(OrderQuery, location="query")
 @api_bp.response(200, OrderOut(many=True))
-@api_auth_required
 def api_list(args):
     """Orders the caller can see, latest shift first."""
     return service.list_orders(args["status"])
 
 
 @api_bp.route("/<int:order_id>")
+@api_requires("orders.view")
 @api_bp.response(200, OrderDetailOut)
-@api_auth_required
 def api_get(order_id):
     """One order with its fill status and every offer."""
     return _detail(service.get_order(order_id) or abort(404))
 
 
 @bp.route("/")
-@role_required("dispatcher", "partner")
+@requires("orders.view")
 def index():
     status = request.args.get("status") or None
     return render_template("orders/index.html", orders=service.list_orders(status), status=status)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def create():
     form = OrderForm()
     form.site_id.choices = [(s.id, f"{c.name} — {s.name}") for s, c in service.sites_with_clients()]
@@ -149,13 +151,13 @@ def _detail_page(order, status=200, **forms):
 
 
 @bp.route("/<int:order_id>")
-@role_required("dispatcher", "partner")
+@requires("orders.view")
 def detail(order_id):
     return _detail_page(service.get_order(order_id) or abort(404))
 
 
 @bp.route("/<int:order_id>/board")
-@role_required("dispatcher", "partner")
+@requires("orders.view")
 def board(order_id):
     order = service.get_order(order_id) or abort(404)
     return render_template("orders/_board.html", order=order, fill=service.fill_status(order),
@@ -163,7 +165,7 @@ def board(order_id):
 
 
 @bp.post("/<int:order_id>/dispatch")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def confirm(order_id):
     order = service.get_order(order_id) or abort(404)
     if not FlaskForm().validate_on_submit():
@@ -178,7 +180,7 @@ def confirm(order_id):
 
 
 @bp.post("/<int:order_id>/cancel")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def cancel(order_id):
     order = service.get_order(order_id) or abort(404)
     form = CancelForm()
@@ -194,7 +196,7 @@ def cancel(order_id):
 
 
 @bp.post("/<int:order_id>/change")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def change(order_id):
     order = service.get_order(order_id) or abort(404)
     form = ChangeForm()
@@ -211,7 +213,7 @@ def change(order_id):
 
 
 @bp.post("/<int:order_id>/book")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def book_by_phone(order_id):
     order = service.get_order(order_id) or abort(404)
     form = BookForm()
@@ -225,19 +227,19 @@ def book_by_phone(order_id):
 
 
 @bp.post("/<int:order_id>/workers/<int:worker_id>/book")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def book_worker(order_id, worker_id):
     return _by_hand(*_order_and_worker(order_id, worker_id), console.book)
 
 
 @bp.post("/<int:order_id>/workers/<int:worker_id>/unbook")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def unbook_worker(order_id, worker_id):
     return _by_hand(*_order_and_worker(order_id, worker_id), console.unbook)
 
 
 @bp.post("/<int:order_id>/workers/<int:worker_id>/resend")
-@role_required("dispatcher", "partner")
+@requires("orders.manage")
 def resend_offer(order_id, worker_id):
     return _by_hand(*_order_and_worker(order_id, worker_id), console.resend)
 

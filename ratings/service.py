@@ -3,16 +3,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import locks
 from core.i18n import lazy_gettext as _l
+from core.roles import may
 from core.timeutil import utcnow
 from extensions import db
+from orders.models import ATTENDANCE_OUTCOMES, HOLDING_STATES, Offer, Order
 from ratings import formulas
 from ratings.models import RatingEvent
 from workers.models import Worker
 from workers.service import set_status
+
+# What a person may record by hand. What happened on the day (came, late, left early, no-show)
+# comes only from the shift's attendance sheet (orders.attendance), where the foreman marks it.
+MANUAL_KINDS = tuple(kind for kind in formulas.KINDS if kind not in ATTENDANCE_OUTCOMES)
 
 
 class RatingError(ValueError):
@@ -56,6 +62,42 @@ def record_event(worker_id: int, kind: str, occurred_at: datetime, **details) ->
     event = apply_event(worker_id, kind, occurred_at, **details)
     db.session.commit()
     return event
+
+
+def _held_by(worker_id: int):
+    """The offers on which the worker held a place (booked at some point, whatever became of it)."""
+    return (Offer.worker_id == worker_id) & or_(Offer.booked_at.is_not(None), Offer.state.in_(HOLDING_STATES))
+
+
+def shifts_held(worker: Worker) -> list[Order]:
+    """Return the orders the caller can see on which the worker held a place, latest first."""
+    return list(db.session.scalars(
+        select(Order).join(Offer, Offer.order_id == Order.id).where(_held_by(worker.id))
+        .order_by(Order.starts_at.desc(), Order.id.desc())
+    ))
+
+
+def record_shift_event(worker_id: int, order_id: int | None, kind: str, by, *, notice_hours=None,
+                       note: str | None = None) -> RatingEvent:
+    """Record by hand an event the attendance sheet cannot give, on a shift the worker held; commit.
+
+    The order must belong to by's franchise (any franchise for head office) and the worker must
+    have held a place on it; kind must be one of MANUAL_KINDS, once per worker and order.
+    Raises PermissionError for a role core.roles does not allow "ratings.record", RatingError otherwise.
+    """
+    if not may(by, "ratings.record"):
+        raise PermissionError(f"{by.role} may not record rating events")
+    if kind not in MANUAL_KINDS:
+        raise RatingError(_l("Came, late, left early and no-show are marked on the shift's attendance sheet."))
+    order = db.session.get(Order, order_id) if order_id else None
+    if (order is None or (by.franchise_id is not None and order.franchise_id != by.franchise_id)
+            or db.session.scalar(select(Offer.id).where(Offer.order_id == order.id, _held_by(worker_id))) is None):
+        raise RatingError(_l("Choose a shift of your franchise on which the worker held a place."))
+    if db.session.scalar(select(RatingEvent.id).where(RatingEvent.worker_id == worker_id,
+                                                      RatingEvent.order_id == order.id, RatingEvent.kind == kind)):
+        raise RatingError(_l("This is already recorded for this shift."))
+    return record_event(worker_id, kind, order.starts_at, notice_hours=notice_hours, order_id=order.id, note=note,
+                        by=by)
 
 
 def apply_event(worker_id: int, kind: str, occurred_at: datetime, *, quality: int | None = None,

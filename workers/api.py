@@ -2,7 +2,7 @@
 from flask import abort
 from flask_smorest import abort as api_abort
 
-from core.auth import api_auth_required
+from core.auth import api_requires
 from franchise.service import get_region
 from ratings import service as ratings_service
 from workers import api_bp, service, skills
@@ -11,9 +11,9 @@ from workers.schemas import CandidateOut, CandidateQuery, RatingEventOut, Worker
 
 
 @api_bp.route("/")
+@api_requires("workers.view")
 @api_bp.arguments(WorkerQuery, location="query")
 @api_bp.response(200, WorkerOut(many=True))
-@api_auth_required
 def api_list(args):
     """Workers the caller can see; `q` matches a name or a phone typed any way."""
     rows, _total = service.search_workers(args["q"], args["status"], args["page"])
@@ -21,9 +21,9 @@ def api_list(args):
 
 
 @api_bp.route("/", methods=["POST"])
+@api_requires("workers.register")
 @api_bp.arguments(WorkerIn)
 @api_bp.response(201, WorkerOut)
-@api_auth_required
 def api_create(data):
     """Register an applicant."""
     try:
@@ -33,25 +33,25 @@ def api_create(data):
 
 
 @api_bp.route("/<int:worker_id>")
+@api_requires("workers.view")
 @api_bp.response(200, WorkerOut)
-@api_auth_required
 def api_get(worker_id):
     """One worker."""
     return service.get_worker(worker_id) or abort(404)
 
 
 @api_bp.route("/<int:worker_id>/rating-events")
+@api_requires("workers.view")
 @api_bp.response(200, RatingEventOut(many=True))
-@api_auth_required
 def api_rating_events(worker_id):
     """The worker's rating history, oldest first, each event with the figures before and after."""
     return ratings_service.history(service.get_worker(worker_id) or abort(404))
 
 
 @api_bp.route("/candidates")
+@api_requires("workers.candidates")
 @api_bp.arguments(CandidateQuery, location="query")
 @api_bp.response(200, CandidateOut(many=True))
-@api_auth_required
 def api_candidates(args):
     """Workers who can take a shift at a site, best first (see workers/candidates.py for the score)."""
     region = get_region(args["region_id"]) or api_abort(422, errors={"query": {"region_id": ["No such region."]}})

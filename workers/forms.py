@@ -5,10 +5,8 @@ from wtforms import (DateField, DecimalField, FloatField, IntegerField, SelectFi
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.i18n import EVENT_LABELS
 from core.i18n import lazy_gettext as _l
 from core.phones import InvalidPhone, normalize_phone
-from ratings.formulas import KINDS
 from workers.availability import DAYS, format_ranges, parse_ranges
 
 DAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
@@ -109,15 +107,6 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
     on_duplicate = SelectField(_l("A phone already in the pool"), choices=[
         ("report", _l("report it and import nothing")), ("merge", _l("update that worker's card"))])
-
-
-class RatingEventForm(FlaskForm):
-    kind = SelectField(_l("What happened"), choices=[(k, EVENT_LABELS[k]) for k in KINDS])
-    day = DateField(_l("Shift day"), validators=[InputRequired()])
-    quality = IntegerField(_l("Quality 1-5"), validators=[Optional(), NumberRange(1, 5)])
-    minutes = IntegerField(_l("Minutes late"), validators=[Optional(), NumberRange(1, 1440)])
-    notice_hours = DecimalField(_l("Hours of notice"), places=1, validators=[Optional(), NumberRange(0, 10000)])
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
 class SkillForm(FlaskForm):

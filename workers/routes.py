@@ -2,21 +2,19 @@
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from core.auth import role_required
+from core.auth import requires
 from core.geocoding import GeocodeError, geocode
 from core.i18n import STATUS_LABELS
 from core.i18n import gettext as _
 from franchise.service import get_region, list_regions
 from ratings import service as ratings_service
+from ratings.forms import RatingEventForm
 from workers import bp, imports, photos, privacy, service, skills
 from workers.availability import DAYS, format_ranges, local_shift
 from workers.candidates import Shift, candidates_with_workers
 from workers.forms import (DAY_LABELS, BlackoutForm, CandidateForm, ImportForm, InterviewForm, PhotoForm, SkillForm,
-                           PoolFilterForm, RatingEventForm, StatusForm, WorkerForm)
+                           PoolFilterForm, StatusForm, WorkerForm)
 from workers.models import TRANSITIONS, WORKER_STATUSES
-
-POOL_ROLES = ("recruiter", "dispatcher", "partner")
-RECRUITING_ROLES = ("recruiter", "partner")
 
 
 @bp.app_context_processor
@@ -36,7 +34,7 @@ def _worker_form(**kw) -> WorkerForm:
 
 
 @bp.route("/")
-@role_required(*POOL_ROLES)
+@requires("workers.view")
 def index():
     form = PoolFilterForm(request.args)
     form.status.choices = [("", _("Any status"))] + [(s, str(STATUS_LABELS[s])) for s in WORKER_STATUSES]
@@ -71,18 +69,18 @@ def _card(worker, status=200, photo_form=None):
         rating_events=list(reversed(ratings_service.history(worker))), interview_form=InterviewForm(),
         shifts=service.shift_history(worker), busy=service.busy_elsewhere(worker), messages=service.messages(worker),
         status_form=status_form, blackout_form=BlackoutForm(), photo_form=photo_form or PhotoForm(),
-        event_form=RatingEventForm(),
+        event_form=RatingEventForm(worker),
         availability=[(DAY_LABELS[d], getattr(worker, f"avail_{d}")) for d in DAYS]), status
 
 
 @bp.route("/<int:worker_id>")
-@role_required(*POOL_ROLES)
+@requires("workers.view")
 def detail(worker_id):
     return _card(_worker_or_404(worker_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def create():
     form = _worker_form()
     if form.validate_on_submit():
@@ -97,7 +95,7 @@ def create():
 
 
 @bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def edit(worker_id):
     worker = _worker_or_404(worker_id)
     form = _worker_form(obj=worker, skills=skills.codes_for(worker.skill_mask))
@@ -113,7 +111,7 @@ def edit(worker_id):
 
 
 @bp.post("/<int:worker_id>/interview")
-@role_required("recruiter")
+@requires("workers.interview")
 def interview(worker_id):
     worker = _worker_or_404(worker_id)
     form = InterviewForm()
@@ -125,7 +123,7 @@ def interview(worker_id):
 
 
 @bp.post("/<int:worker_id>/status")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.status")
 def change_status(worker_id):
     worker = _worker_or_404(worker_id)
     form = StatusForm()
@@ -141,7 +139,7 @@ def change_status(worker_id):
 
 
 @bp.post("/<int:worker_id>/blackouts")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def add_blackout(worker_id):
     worker = _worker_or_404(worker_id)
     form = BlackoutForm()
@@ -152,7 +150,7 @@ def add_blackout(worker_id):
 
 
 @bp.post("/<int:worker_id>/blackouts/<int:blackout_id>/delete")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def remove_blackout(worker_id, blackout_id):
     worker = _worker_or_404(worker_id)
     if not service.remove_blackout(worker, blackout_id):
@@ -161,7 +159,7 @@ def remove_blackout(worker_id, blackout_id):
 
 
 @bp.route("/<int:worker_id>/photo")
-@role_required(*POOL_ROLES)
+@requires("workers.view")
 def photo(worker_id):
     path = photos.photo_file(_worker_or_404(worker_id)) or abort(404)
     response = send_file(path, mimetype="image/jpeg", max_age=0)
@@ -170,7 +168,7 @@ def photo(worker_id):
 
 
 @bp.post("/<int:worker_id>/photo")
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def upload_photo(worker_id):
     worker = _worker_or_404(worker_id)
     form = PhotoForm()
@@ -187,7 +185,7 @@ def upload_photo(worker_id):
 
 
 @bp.route("/<int:worker_id>/personal-data")
-@role_required("admin")  # head office only: the download and the erasure are audited
+@requires("workers.personal_data")
 def personal_data(worker_id):
     worker = _worker_or_404(worker_id)
     response = jsonify(privacy.export_personal_data(worker))
@@ -196,7 +194,7 @@ def personal_data(worker_id):
 
 
 @bp.post("/<int:worker_id>/erase")
-@role_required("admin")  # irreversible
+@requires("workers.personal_data")
 def erase(worker_id):
     worker = _worker_or_404(worker_id)
     try:
@@ -208,7 +206,7 @@ def erase(worker_id):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required(*RECRUITING_ROLES)
+@requires("workers.register")
 def import_csv():
     form = ImportForm()
     report = None
@@ -219,14 +217,14 @@ def import_csv():
 
 
 @bp.route("/export.csv")
-@role_required("admin")
+@requires("workers.export")
 def export_csv():
     return Response(imports.export_workers(current_user), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=workers.csv"})
 
 
 @bp.route("/candidates")
-@role_required("dispatcher", "partner")
+@requires("workers.candidates")
 def candidates():
     form = CandidateForm(request.args)
     form.region_id.choices = [(r.id, r.name) for r in list_regions()]
@@ -248,7 +246,7 @@ def candidates():
 
 
 @bp.route("/skills", methods=["GET", "POST"])
-@role_required("admin")
+@requires("skills.manage")
 def skill_list():
     form = SkillForm()
     if form.validate_on_submit():

@@ -2,7 +2,7 @@
 import pytest
 
 from core import service
-from core.models import ApiToken
+from core.models import ApiToken, User
 from tests import factories
 
 HOMES = {
@@ -149,3 +149,30 @@ def test_security_headers_and_cookie_flags(client, auth, network):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     cookie = auth.login(network.a_partner.email).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("how", ["deactivated", "soft-deleted"])
+def test_a_user_taken_away_is_logged_out_at_his_next_request(client, auth, db, network, how):
+    auth.login(network.a_partner.email)
+    secret = service.issue_token(network.a_partner, "crm")
+    assert client.get("/portal").status_code == 200
+    user = db.session.get(User, network.a_partner.id)
+    if how == "deactivated":
+        user.active = False
+    else:
+        service.soft_delete(user, network.admin)
+    db.session.commit()
+    response = client.get("/portal")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.get("/profile").headers["Location"].startswith("/login")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_a_user_set_active_again_logs_in_afresh(client, auth, db, network):
+    network.a_partner.active = False
+    db.session.commit()
+    assert auth.login(network.a_partner.email).status_code == 400
+    network.a_partner.active = True
+    db.session.commit()
+    assert auth.login(network.a_partner.email).status_code == 302
+    assert client.get("/portal").status_code == 200

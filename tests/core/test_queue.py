@@ -27,6 +27,7 @@ from app import create_app
 from config import TestConfig
 from core import queue
 from extensions import db
+from tests import factories
 from tests.core import queue_jobs
 from tests.core.redis_process import RedisServer
 from tests.dispatch.rq_process import RqWorker, eventually, rq_worker
@@ -275,19 +276,22 @@ def test_ping_reports_an_unreachable_or_hung_redis_quickly(where, error, silent_
     assert took < 2, f"ping took {took:.2f} s"
 
 
-def test_healthz_reports_database_and_queue(client):
+def test_healthz_reports_database_and_queue_to_an_admin(client, auth, db):
+    auth.login(factories.user("admin").email)
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["database"] == {"ok": True}
     assert response.json["queue"]["ok"] is True and response.json["status"] == "ok"
 
 
-def test_healthz_says_degraded_when_the_queue_is_down(app):
+def test_healthz_says_degraded_when_the_queue_is_down(app, db):
     class Down(TestConfig):
         REDIS_URL = "redis://127.0.0.1:1/0"
         RATELIMIT_STORAGE_URI = "memory://"
 
-    response = create_app(Down).test_client().get("/healthz")
+    client = create_app(Down).test_client()
+    client.post("/login", data={"email": factories.user("admin").email, "password": factories.PASSWORD})
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["status"] == "degraded" and response.json["queue"]["ok"] is False
     assert response.json["database"]["ok"] is True

@@ -80,3 +80,66 @@ def test_bad_marks_are_refused_and_nothing_is_saved(client, auth, db, shift, net
     response = client.post(f"/orders/{shift.id}/attendance", data=sheet_form(shift, outcomes))
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+@pytest.fixture
+def named(db, city):
+    """A shift of franchise A that names its foreman (a second foreman of A), with one booked worker."""
+    city.a_foreman2 = factories.user("foreman", city.a, email="foreman2.a@test.artel")
+    order = factories.order(city.a_site, needed=1, target=1, status="filled", foreman_id=city.a_foreman2.id)
+    order.crew = [city.a_worker]
+    factories.offer(order, city.a_worker, state="booked")
+    return order
+
+
+def _marks(db):
+    return db.session.scalar(select(func.count()).select_from(Attendance))
+
+
+@pytest.mark.parametrize("who,status", [("a_foreman", 403), ("b_foreman", 404), ("head_office_foreman", 403)])
+def test_only_the_named_foreman_of_the_franchise_marks_the_shift(client, auth, db, city, named, who, status):
+    user = factories.user("foreman", email="foreman.ho@test.artel") if who == "head_office_foreman" else getattr(city, who)
+    auth.login(user.email)
+    assert client.get(f"/orders/{named.id}/attendance").status_code == status
+    form = sheet_form(named, [("no_show", None, None)], close=True)
+    assert client.post(f"/orders/{named.id}/attendance", data=form).status_code == status
+    assert _marks(db) == 0 and db.session.scalar(select(func.count()).select_from(RatingEvent)) == 0
+    assert named.code not in client.get("/orders/foreman").get_data(as_text=True)
+
+
+def test_the_named_foreman_marks_and_closes_his_shift(client, auth, db, city, named):
+    auth.login(city.a_foreman2.email)
+    assert named.code in client.get("/orders/foreman").get_data(as_text=True)
+    form = sheet_form(named, [("came", None, "5")], close=True)
+    assert client.post(f"/orders/{named.id}/attendance", data=form).status_code == 302
+    event = db.session.scalar(select(RatingEvent))
+    assert (event.worker_id, event.order_id, event.recorded_by_id) == (city.a_worker.id, named.id, city.a_foreman2.id)
+
+
+def test_a_foreman_marks_any_shift_of_his_franchise_that_names_nobody(client, auth, db, city):
+    order = factories.order(city.a_site, needed=1, target=1, status="filled")
+    order.crew = [city.a_worker]
+    factories.offer(order, city.a_worker, state="booked")
+    auth.login(city.a_foreman.email)
+    assert order.code in client.get("/orders/foreman").get_data(as_text=True)
+    assert client.post(f"/orders/{order.id}/attendance", data=sheet_form(order, [("came", None, None)])).status_code == 302
+    assert _marks(db) == 1
+
+
+def test_the_franchises_dispatcher_still_marks_a_named_shift(client, auth, db, city, named):
+    auth.login(city.a_dispatcher.email)
+    assert client.post(f"/orders/{named.id}/attendance", data=sheet_form(named, [("came", None, None)])).status_code == 302
+    assert _marks(db) == 1
+
+
+def test_the_service_refuses_a_foreman_the_shift_is_not_his(db, city, named):
+    from orders import attendance
+
+    entries = [{"worker_id": city.a_worker.id, "outcome": "no_show"}]
+    for foreman in (city.a_foreman, city.b_foreman):
+        with pytest.raises(attendance.NotYourShift):
+            attendance.mark(named, entries, foreman)
+        with pytest.raises(attendance.NotYourShift):
+            attendance.close_shift(named, foreman)
+        db.session.rollback()
+    assert _marks(db) == 0

@@ -1,0 +1,91 @@
+"""Who may do what: every action a page or an API endpoint takes, and the roles allowed it.
+
+Each action is declared once, here. Pages name theirs with ``core.auth.requires`` and API
+endpoints with ``core.auth.api_requires``, so a role gets the same answer from the web
+console and from the API, and templates ask ``may(...)`` before showing a button. An
+administrator may take every action; an action marked ``head_office`` is further limited
+to users of no franchise (an administrator attached to a franchise does not get it).
+Which rows a permitted user reaches is core.tenancy's business, not this table's.
+"""
+from dataclasses import dataclass
+
+from core.models import ROLES
+
+
+@dataclass(frozen=True)
+class Action:
+    """The roles allowed an action (admin always), and whether only head office may take it."""
+
+    roles: frozenset[str]
+    head_office: bool = False
+
+    def allows(self, user) -> bool:
+        """Say whether user (logged in or not) may take this action."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if self.head_office and not user.is_head_office:
+            return False
+        return user.role == "admin" or user.role in self.roles
+
+
+def _allow(*roles: str, head_office: bool = False) -> Action:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    return Action(frozenset(roles), head_office)
+
+
+EVERYONE = ROLES
+POOL = ("recruiter", "dispatcher", "partner")  # who works with the worker pool
+RECRUITING = ("recruiter", "partner")  # who registers, vets and changes workers
+DISPATCHING = ("dispatcher", "partner")  # who runs orders, clients and the SMS console
+ADMIN_ONLY = ()
+
+ACTIONS: dict[str, Action] = {
+    # the caller's own account: profile, language, API tokens, signing out, /api/v1/me
+    "account": _allow(*EVERYONE),
+    "records.history": _allow(*EVERYONE),  # tenancy decides which records
+    "records.delete": _allow(*ADMIN_ONLY),  # soft delete and restore; also shows deleted rows
+    "health.details": _allow(*ADMIN_ONLY),  # /healthz beyond up or degraded
+    # head office and franchises
+    "network.dashboard": _allow(*ADMIN_ONLY, head_office=True),
+    "franchise.portal": _allow("partner"),
+    "franchises.view": _allow("partner", "dispatcher", "callcentre"),
+    "regions.view": _allow(*EVERYONE),  # reference data every form needs
+    "leads.route": _allow("callcentre"),
+    # clients and their sites
+    "clients.view": _allow(*DISPATCHING),
+    "clients.edit": _allow(*DISPATCHING),
+    # the worker pool
+    "workers.view": _allow(*POOL),  # the pool, the card, the photo, the rating history
+    "workers.register": _allow(*RECRUITING),  # new applicants, edits, photos, days off, import
+    "workers.interview": _allow("recruiter"),
+    "workers.status": _allow(*RECRUITING),
+    "workers.candidates": _allow(*DISPATCHING),
+    "workers.export": _allow(*ADMIN_ONLY),  # the CSV of the whole visible pool
+    "workers.personal_data": _allow(*ADMIN_ONLY, head_office=True),  # one worker's personal data: export and erasure (irreversible)
+    "skills.manage": _allow(*ADMIN_ONLY),
+    # orders and the day on site
+    "orders.view": _allow(*DISPATCHING),
+    "orders.manage": _allow(*DISPATCHING),  # create, send out, change, cancel, book and unbook
+    "orders.sites": _allow("foreman"),  # the foreman's phone page
+    "orders.attendance": _allow("foreman", "dispatcher", "partner"),  # see orders.attendance.may_mark
+    "ratings.record": _allow(*DISPATCHING),  # events the attendance sheet cannot give; see ratings.service
+    # the SMS console
+    "dispatch.inbox": _allow(*DISPATCHING),
+    "dispatch.reports": _allow(*DISPATCHING),
+    "dispatch.simulator": _allow(*DISPATCHING),
+}
+
+
+def action(name: str) -> Action:
+    """Return the declared action; raise LookupError for a name the table does not declare."""
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        raise LookupError(f"no action {name!r} in core.roles.ACTIONS") from None
+
+
+def may(user, name: str) -> bool:
+    """Say whether user may take the named action."""
+    return action(name).allows(user)
