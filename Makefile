@@ -42,7 +42,7 @@ bench: venv-dev translations
 
 ## the RQ worker of a Procfile-style deployment (needs REDIS_URL)
 worker: venv
-	$(BIN)/rq worker --with-scheduler --url "$$REDIS_URL" --worker-class core.queue.AppWorker urgent dispatch sms default
+	$(BIN)/flask worker
 
 clean:
 	rm -rf $(VENV)

@@ -17,6 +17,7 @@ def create_app(config_object=Config) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_periodic_tasks()
     return app
 
 
@@ -29,6 +30,12 @@ def register_models() -> None:
     import orders.models  # noqa: F401
     import ratings.models  # noqa: F401
     import workers.models  # noqa: F401
+
+
+def register_periodic_tasks() -> None:
+    """Import the modules whose tasks run every tick beside the job worker (core.queue.every_tick)."""
+    import core.outbox  # noqa: F401  (the relay)
+    import dispatch.sweep  # noqa: F401  (reminders, alerts, and work a killed job left undone)
 
 
 def register_extensions(app: Flask) -> None:
@@ -52,9 +59,6 @@ def register_blueprints(app: Flask) -> None:
     import clients.routes  # noqa: F401  (routes attach themselves to the blueprints)
     import core.routes  # noqa: F401
     import dispatch.routes  # noqa: F401
-    import dispatch.routes_console  # noqa: F401
-    import dispatch.routes_reports  # noqa: F401
-    import dispatch.routes_simulator  # noqa: F401
     import franchise.routes  # noqa: F401
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
@@ -111,6 +115,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from core.commands import register
+    from core import commands
+    from demo import commands as demo_commands
 
-    register(app)
+    commands.register(app)
+    demo_commands.register(app)

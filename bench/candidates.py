@@ -11,9 +11,10 @@ from bench.harness import p50, percentile, timings_ms
 from clients.models import Client, Site
 from extensions import db
 from franchise.models import Franchise, Region
-from orders.models import HOLDING_STATES, Offer, Order
+from orders.models import Order
+from dispatch.models import HOLDING_STATES, Offer
 from workers.availability import ALL_HOURS, hours_mask, shift_dates, shift_needs
-from workers.candidates import Shift, fairness, find_candidates, score
+from dispatch.candidates import Shift, fairness, find_candidates, score
 from workers.models import Worker, WorkerBlackout
 
 WORKERS = 100_000

@@ -1,4 +1,4 @@
-"""Dispatch with real processes: order → first SMS through the Procfile's `rq worker`, a storm of signed
+"""Dispatch with real processes: order → first SMS through the Procfile's `flask worker`, a storm of signed
 replies through gunicorn, and a blast of offers through the Twilio SDK to a fake Twilio server.
 
 Runs after the candidates suite, among the 100,000 workers of its "Bench City".
@@ -25,15 +25,15 @@ from sqlalchemy.orm import aliased
 from bench.harness import p50, percentile
 from bench.processes import forget_log, gunicorn, rq_workers, wait_until
 from clients.models import Site
-from core import queue
+from core import outbox, queue
 from core.models import Outbox
 from core.timeutil import utcnow
-from dispatch import gateway, notices
-from dispatch.models import Alert, Message
+from dispatch import gateway, notices, promises
+from dispatch.models import HOLDING_STATES, Alert, Message, Offer
 from extensions import db
 from franchise.models import Region
 from orders import service as order_service
-from orders.models import HOLDING_STATES, Offer, Order
+from orders.models import Order
 from tests.fakes.twilio import FakeTwilio  # the fake Twilio REST server the tests use
 from workers.models import Worker
 
@@ -122,21 +122,21 @@ def _day(days_ahead: int, hour: int):
 # -- order → first SMS -------------------------------------------------------------------------------------------
 
 def _order_to_first_sms(site) -> dict:
-    """Time order → first SMS through the Procfile's `rq worker`, which forks a process for every job, and
-    beside it through one that does not fork (AppSimpleWorker)."""
-    created_ms, procfile_ms = _time_orders(site, "core.queue.AppWorker")
-    _created_ms, simple_ms = _time_orders(site, "core.queue.AppSimpleWorker")
+    """Time order → first SMS through the Procfile's `flask worker`, which forks a process for every job, and
+    beside it through one that does not fork (``flask worker --simple``)."""
+    created_ms, procfile_ms = _time_orders(site, simple=False)
+    _created_ms, simple_ms = _time_orders(site, simple=True)
     return {"order_to_first_sms_orders": ORDERS_TIMED, "order_create_p50_ms": p50(created_ms),
             "order_to_first_sms_p50_ms": p50(procfile_ms), "order_to_first_sms_p95_ms": percentile(procfile_ms, 95),
             "order_to_first_sms_simple_worker_p50_ms": p50(simple_ms),
             "order_to_first_sms_simple_worker_p95_ms": percentile(simple_ms, 95)}
 
 
-def _time_orders(site, worker_class: str) -> tuple[list[float], list[float]]:
-    """Run ORDERS_TIMED orders, one at a time, through one `rq worker` of worker_class; return the ms of each order's
+def _time_orders(site, simple: bool) -> tuple[list[float], list[float]]:
+    """Run ORDERS_TIMED orders, one at a time, through one `flask worker` (forking, or not if simple); return the ms of each order's
     create_order() and the ms from its return to the first SMS."""
     created_ms, first_sms_ms = [], []
-    with rq_workers(worker_class=worker_class, SMS_BACKEND="simulator"):
+    with rq_workers(simple=simple, SMS_BACKEND="simulator"):
         _time_one_order(site, days_ahead=60)  # the worker's first order: its app is built, the caches warm
         for day in range(ORDERS_TIMED):
             created, first_sms = _time_one_order(site, days_ahead=3 + day)
@@ -164,7 +164,7 @@ def _time_one_order(site, days_ahead: int) -> tuple[float, float]:
         wait_until(lambda: conn.execute(first_sms).first(), 30)
     sent = time.perf_counter()
     order_service.cancel_order(order, "bench: first SMS measured")
-    queue.get_queue(notices.sms_queue(order)).empty()
+    queue.get_queue("urgent" if notices.urgent(order) else "sms").empty()
     wait_until(_workers_idle, 30, every=0.01)
     return (created - began) * 1000, (sent - created) * 1000
 
@@ -250,7 +250,7 @@ def _places(orders: list[Order]) -> dict:
 # -- the blast ---------------------------------------------------------------------------------------------------
 
 def _blast(region, site) -> dict:
-    """Send BLAST offers through burst `rq worker`s to the fake Twilio unlimited, then a few paced by the bucket."""
+    """Send BLAST offers through burst `flask worker`s to the fake Twilio unlimited, then a few paced by the bucket."""
     with FakeTwilio() as fake:
         orders, phones = _queue_blast(region, site, BLAST, days_ahead=120)
         unlimited, creates = _drain(fake, phones, SMS_RATE_PER_SECOND=0)
@@ -274,7 +274,9 @@ def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order]
     db.session.commit()
     _analyze()
     for order, offer_ids in zip(orders, offers):
-        notices.queue_offers(order, offer_ids)
+        promises.send_offers(offer_ids, order.urgent)
+    db.session.commit()
+    outbox.relay()
     return orders, {w.phone for w in workers}
 
 
@@ -290,7 +292,7 @@ def _drain(fake: FakeTwilio, phones: set[str], **settings) -> tuple[float, list[
 
     twilio = {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT,
               "TWILIO_AUTH_TOKEN": current_app.config["TWILIO_AUTH_TOKEN"], "TWILIO_FROM": TWILIO_NUMBER}
-    with rq_workers(BLAST_PROCESSES, burst=True, worker_class="core.queue.AppSimpleWorker", **twilio,
+    with rq_workers(BLAST_PROCESSES, burst=True, simple=True, **twilio,
                     **settings) as workers:
         wait_until(arrived, 120, every=0.01)
         began = time.perf_counter()

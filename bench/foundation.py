@@ -5,7 +5,8 @@ from flask import g
 from sqlalchemy import func, select
 
 from bench.harness import p50, percentile, timings_ms
-from core import demo, tenancy
+from core import tenancy
+from demo import builder as demo
 from core.models import User
 from extensions import db
 from workers import service as workers_service

@@ -1,4 +1,4 @@
-"""Real Artel processes for the bench: the Procfile's `rq worker` and gunicorn, on the bench database and Redis.
+"""Real Artel processes for the bench: the Procfile's `flask worker` and gunicorn, on the bench database and Redis.
 
 Each runs in a process group of its own and is stopped, with every process it forked, when
 its ``with`` block ends, however it ends.
@@ -16,7 +16,6 @@ from urllib.request import urlopen
 from flask import current_app
 
 from bench.harness import BENCH_DB_URL, BENCH_REDIS_URL
-from core import queue
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -59,10 +58,12 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 @contextmanager
-def rq_workers(count: int = 1, *, burst: bool = False, worker_class: str = "core.queue.AppWorker", **settings):
-    """Run count `rq worker` processes on every queue, as the Procfile does, for the block; yield them."""
-    args = [str(BIN / "rq"), "worker", "--with-scheduler", "--url", BENCH_REDIS_URL, "--worker-class", worker_class,
-            *(["--burst"] if burst else []), *queue.QUEUES]
+def rq_workers(count: int = 1, *, burst: bool = False, simple: bool = False, **settings):
+    """Run count `flask worker` processes on every queue, as the Procfile does, for the block; yield them.
+
+    simple: jobs run in the worker's own process rather than a forked work horse each."""
+    args = [str(BIN / "flask"), "--app", "app:create_app", "worker", *(["--burst"] if burst else []),
+            *(["--simple"] if simple else [])]
     started = []
     try:
         for _ in range(count):

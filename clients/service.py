@@ -27,10 +27,6 @@ def get_client(client_id: int) -> Client | None:
     return db.session.get(Client, client_id)
 
 
-def get_site(site_id: int) -> Site | None:
-    return db.session.get(Site, site_id)
-
-
 def create_client(data: dict, franchise_id: int | None, manager_id: int | None) -> Client:
     """Create a client of the caller's franchise (head office names the franchise) and commit."""
     client = Client(franchise_id=franchise_id, manager_id=manager_id, **data)

@@ -1,11 +1,10 @@
-"""The flask CLI: users, API tokens and demo data."""
-import time
+"""The flask CLI of core: users and API tokens, and the RQ worker."""
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
-from core import service
+from core import queue, service
 from core.audit import set_actor
 from core.models import ROLES, User
 from extensions import db
@@ -62,32 +61,23 @@ def token_command(email, name, expires_days, revoke):
         raise click.ClickException(str(exc)) from exc
 
 
-@click.command("demo")
-@click.option("--workers", default=2000, show_default=True, type=click.IntRange(0, 1_000_000))
-@click.option("--franchises", default=12, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--clients", default=40, show_default=True, type=click.IntRange(0, 100_000))
-@click.option("--seed", default=42, show_default=True)
-@click.option("--if-empty", is_flag=True, help="Do nothing when demo data is already there.")
-def demo_command(workers, franchises, clients, seed, if_empty):
-    """Generate a plausible network: regions, franchises, users, workers, clients, sites."""
-    from core import demo
-
-    set_actor(None, label="demo")
-    if if_empty and demo.has_demo_data():
-        click.echo("Demo data already present.")
-        return
-    started = time.perf_counter()
-    try:
-        counts = demo.generate(workers=workers, franchises=franchises, clients=clients, seed=seed, echo=click.echo)
-    except demo.DemoError as exc:
-        raise click.ClickException(str(exc)) from exc
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-    click.echo(f"Demo data in {time.perf_counter() - started:.1f} s: {summary}.")
-    click.echo(f"Logins (password {demo.DEMO_PASSWORD}):")
-    for email, role, _where in demo.DEMO_USERS:
-        click.echo(f"  {role:<11} {email}")
+@click.command("worker")
+@click.argument("queues", nargs=-1, type=click.Choice(queue.QUEUES))
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process instead of a forked work horse for each.")
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="Also move scheduled jobs (waves, retries) into their queues when they fall due.")
+@with_appcontext
+def worker_command(queues, burst, simple, with_scheduler):
+    """Run an RQ worker inside this app on QUEUES (default: all of them, urgent first)."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without it jobs run inside the web process.")
+    worker_class = queue.AppSimpleWorker if simple else queue.AppWorker
+    worker = worker_class(list(queues or queue.QUEUES), connection=queue.worker_connection(app), app=app)
+    worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
-    app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)

@@ -204,6 +204,9 @@ class Outbox(db.Model):
     job: Mapped[str] = mapped_column(String(120))  # dotted path of the job function
     args: Mapped[list] = mapped_column(JSON, default=list)
     queue: Mapped[str] = mapped_column(String(20), default="default")
+    job_id: Mapped[Optional[str]] = mapped_column(String(120))  # NULL: outbox-<id>
+    retry: Mapped[Optional[list]] = mapped_column(JSON)  # seconds to wait before each retry; NULL: none
+    run_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # NULL: as soon as relayed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     enqueued_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(default=0)

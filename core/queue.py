@@ -1,8 +1,8 @@
 """The job queue: RQ on Redis, or RQ on an in-process Redis when REDIS_URL is unset.
 
 Jobs are module-level functions taking ids (``<domain>/jobs.py``); they always run inside
-an app context. With REDIS_URL the Procfile's worker runs them:
-``rq worker --with-scheduler --worker-class core.queue.AppWorker urgent dispatch sms default``.
+an app context. With REDIS_URL the Procfile's worker runs them: ``flask worker``, a CLI
+command of the app itself (core.commands), so its jobs run inside the app the CLI built.
 Without it (``make run`` on a laptop) every connection of the process shares one fakeredis
 server, and the first enqueue starts one worker thread and one scheduler thread per
 process, so delayed jobs (enqueue_in, enqueue_at, Retry intervals) run too. RQ's own
@@ -14,7 +14,8 @@ import os
 import threading
 import time
 import weakref
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import uuid4
 
@@ -22,16 +23,19 @@ import fakeredis
 import redis
 from flask import Flask, current_app
 from redis.backoff import NoBackoff
+from redis.exceptions import LockError
 from redis.retry import Retry as RedisRetry
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, Retry, SimpleWorker, Worker
 from rq.exceptions import StopRequested
-from rq.job import Job
+from rq.job import Job, JobStatus
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy.orm import configure_mappers
 
 QUEUES = ("urgent", "dispatch", "sms", "default")  # in priority order: urgent orders' SMS go first
 TICK_SECONDS = 1.0
+_WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)  # a job in these is slow, not lost
 APP_META = "artel_app"  # job.meta key: which embedded app enqueued the job
 _periodic: list = []  # callables run about every second between the worker's jobs (the outbox relay)
 log = logging.getLogger(__name__)
@@ -118,17 +122,104 @@ def enqueue_many(func, calls: list[tuple[tuple, str]], queue: str = "default", *
     return jobs
 
 
+def _whole_second(when: datetime) -> datetime:
+    # RQ scores scheduled jobs in whole seconds, truncated: round up, or it runs up to 1 s early.
+    return when.replace(microsecond=0) + timedelta(seconds=1) if when.microsecond else when
+
+
 def enqueue_at(when: datetime, func, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job:
     """Enqueue func to run at when (aware; naive means UTC), never before it."""
-    # RQ scores scheduled jobs in whole seconds, truncated: round up, or it runs up to 1 s early.
-    if when.microsecond:
-        when = when.replace(microsecond=0) + timedelta(seconds=1)
-    return _put("enqueue_at", queue, (when, func, *args), {"job_id": job_id, **kwargs})
+    return _put("enqueue_at", queue, (_whole_second(when), func, *args), {"job_id": job_id, **kwargs})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One job to hand to RQ: the dotted path of its function, its arguments and queue, the job id,
+    the waits in seconds between retries (none: no retry), and when it may run (None: now)."""
+
+    func: str
+    args: tuple = ()
+    queue: str = "default"
+    job_id: str | None = None
+    retry: tuple[int, ...] = ()
+    at: datetime | None = None
+
+
+def enqueue_calls(calls: list[Call]) -> None:
+    """Hand calls to RQ in one round trip: those due now to their queues, later ones to the scheduler."""
+    state = _state()
+    meta = {APP_META: state.key} if state.embedded else None
+    now = datetime.now(timezone.utc)
+    with connection().pipeline() as pipe:
+        for name in {call.queue for call in calls}:
+            target = get_queue(name)
+            mine = [call for call in calls if call.queue == name]
+            due = [call for call in mine if call.at is None or call.at <= now]
+            if due:
+                target.enqueue_many([Queue.prepare_data(call.func, args=call.args, job_id=call.job_id, meta=meta,
+                                                        retry=_retry(call.retry)) for call in due], pipeline=pipe)
+            for call in mine:
+                if call not in due:
+                    target.enqueue_at(_whole_second(call.at), call.func, *call.args, job_id=call.job_id, meta=meta,
+                                      retry=_retry(call.retry), pipeline=pipe)
+        pipe.execute()
+    start_embedded_worker()
+
+
+def _retry(waits: tuple[int, ...]) -> Retry | None:
+    return Retry(max=len(waits), interval=list(waits)) if waits else None
 
 
 def enqueue_in(delay: timedelta, func, *args, queue: str = "default", job_id: str | None = None, **kwargs) -> Job:
     """Enqueue func to run after delay, never sooner."""
     return enqueue_at(datetime.now(timezone.utc) + delay, func, *args, queue=queue, job_id=job_id, **kwargs)
+
+
+def jobs_waiting(job_ids: list[str]) -> set[str]:
+    """Return which of these jobs still wait in a queue or a registry (behind a backlog, not lost).
+
+    The status alone does not tell: a worker killed between taking a job off its queue and
+    marking it started leaves it "queued" in no queue at all, so each one is looked for where
+    its status says it is.
+    """
+    conn = connection()
+    jobs = Job.fetch_many(job_ids, connection=conn) if job_ids else []
+    waiting = [job for job in jobs if job is not None and job.get_status(refresh=False) in _WAITING]
+    if not waiting:
+        return set()
+    with conn.pipeline(transaction=False) as pipe:
+        for job in waiting:
+            status = job.get_status(refresh=False)
+            if status == JobStatus.QUEUED:
+                pipe.lpos(Queue(job.origin, connection=conn).key, job.id)
+            else:
+                registry = ScheduledJobRegistry if status == JobStatus.SCHEDULED else DeferredJobRegistry
+                pipe.zscore(registry(job.origin, connection=conn).key, job.id)
+        places = pipe.execute()
+    return {job.id for job, place in zip(waiting, places) if place is not None}
+
+
+@contextmanager
+def short_lock(key: str, seconds: int):
+    """Hold a Redis lock on key for at most seconds; yield False (and hold nothing) if someone else has it.
+
+    It expires by itself, so a process killed while holding it blocks the key only that long.
+    """
+    lock = connection().lock(f"artel:lock:{key}", timeout=seconds, blocking=False)
+    acquired = lock.acquire()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except LockError:  # it expired: someone may hold it now, leave it be
+                pass
+
+
+def once_per(key: str, seconds: int) -> bool:
+    """Return True for the first caller in any process within each period of seconds, False for the rest."""
+    return bool(connection().set(f"artel:once:{key}", "1", nx=True, ex=seconds))
 
 
 def every_tick(func):
@@ -146,6 +237,11 @@ def _run_periodic(app: Flask) -> None:
             raise  # the worker's SIGTERM handler asks it to stop: it must get through
         except Exception:  # the next tick tries again
             log.exception("periodic task %s failed", getattr(func, "__name__", func))
+
+
+def worker_connection(app: Flask) -> redis.Redis:
+    """Return a connection for an RQ worker process: bytes mode and no read timeout (RQ blocks on its queues)."""
+    return redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, health_check_interval=30)
 
 
 def ping() -> tuple[bool, str]:
@@ -171,21 +267,16 @@ def _fresh_db_pools(app: Flask) -> None:
 class _InsideTheApp:
     """Run each job inside the Artel app, and the periodic tasks between jobs."""
 
-    app: Flask | None = None  # tests pass app=...; the rq CLI gets create_app() on first use
+    app: Flask  # the app whose jobs this worker runs (``flask worker`` passes the CLI's own)
     _next_tick = 0.0  # when the periodic tasks are due again, in time.monotonic()
     # While Redis is down RQ retries with a doubling wait, up to a minute by default: notice its return sooner.
     max_connection_wait_time = 5.0
 
-    def __init__(self, *args, app: Flask | None = None, **kwargs):
+    def __init__(self, *args, app: Flask, **kwargs):
         super().__init__(*args, **kwargs)
-        if app is not None:
-            self.app = app
+        self.app = app
 
     def _app(self) -> Flask:
-        if self.app is None:
-            from app import create_app  # built once per worker process, never at import time
-
-            type(self).app = create_app()
         return self.app
 
     def perform_job(self, job, queue, execution):
@@ -266,7 +357,7 @@ class _InsideTheApp:
 
 
 class AppWorker(_InsideTheApp, Worker):
-    """An RQ worker whose jobs run inside the Artel app (for `rq worker --worker-class`)."""
+    """An RQ worker whose jobs run inside the Artel app, each in a forked work horse (``flask worker``)."""
 
 
 class AppSimpleWorker(_InsideTheApp, SimpleWorker):

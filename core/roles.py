@@ -61,7 +61,7 @@ ACTIONS: dict[str, Action] = {
     "workers.register": _allow(*RECRUITING),  # new applicants, edits, photos, days off, import
     "workers.interview": _allow("recruiter"),
     "workers.status": _allow(*RECRUITING),
-    "workers.candidates": _allow(*DISPATCHING),
+    "dispatch.candidates": _allow(*DISPATCHING),
     "workers.export": _allow(*ADMIN_ONLY),  # the CSV of the whole visible pool
     "workers.personal_data": _allow(*ADMIN_ONLY, head_office=True),  # one worker's personal data: export and erasure (irreversible)
     "skills.manage": _allow(*ADMIN_ONLY),

@@ -10,15 +10,18 @@ shifts, whichever franchise booked them); the order lock serialises everyone's a
 one order (never more than booking_target places).
 """
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
-from core import locks, outbox
+from core import locks
 from core.tenancy import network_wide
 from core.timeutil import utcnow
-from dispatch import states
+from dispatch import hours, notices, promises, states, texts
 from extensions import db
-from orders.models import Offer, Order
+from orders.models import Order
+from dispatch.models import Offer
 from workers.models import Worker
 from workers.service import left_active_pool
 
@@ -213,10 +216,42 @@ def promote_waitlist(order: Order) -> Offer | None:
     return None
 
 
+def after_a_place_freed(order: Order, promoted: Offer | None) -> None:
+    """Tell the promoted worker, or, with nobody waiting, plan another wave (the caller commits)."""
+    if promoted is not None:
+        announce_promotion(order, promoted, utcnow())
+    elif order.status == "dispatching" and order.starts_at > utcnow():
+        replan(order)
+
+
+def announce_promotion(order: Order, offer: Offer, now: datetime) -> None:
+    """Tell a worker promoted from the waitlist; once reminders have begun he must confirm too.
+
+    His window to confirm opens when the notice goes: in quiet hours it may wait for the morning.
+    """
+    worker = notices.recipient(offer.worker_id)
+    confirm = now >= hours.evening_before(order)
+    if confirm:
+        offer.confirm_by = (hours.held_until("notice", order, now) or now) + confirm_window()
+        offer.reminder_stage = 2 if now >= hours.last_call(order) else 1
+    notices.notify(worker, order, "notice", texts.promoted_text(order, worker, confirm=confirm))
+
+
+def replan(order: Order) -> None:
+    """Promise the order's next wave of offers (the caller commits)."""
+    last_wave = db.session.scalar(select(func.max(Offer.wave)).where(Offer.order_id == order.id)) or 0
+    promises.plan_wave(order.id, last_wave + 1)
+
+
+def confirm_window() -> timedelta:
+    """Return how long a worker asked to confirm has to reply "1"."""
+    return timedelta(minutes=current_app.config["CONFIRM_WINDOW_MINUTES"])
+
+
 @left_active_pool.connect
 def _worker_left_pool(worker: Worker, **_kw) -> None:
     """Promise, in the suspending transaction, that the worker's offers are withdrawn network-wide."""
-    outbox.promise("dispatch.jobs.withdraw_worker", worker.id, queue_name="dispatch")
+    promises.withdraw_worker(worker.id)
 
 
 def withdraw_open_offers(worker: Worker) -> int:

@@ -19,7 +19,8 @@ from sqlalchemy import and_, func, select
 from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Region
-from orders.models import HOLDING_STATES, Attendance, Offer, Order
+from orders.models import Attendance, Order
+from dispatch.models import HOLDING_STATES, Offer
 from workers.models import Worker
 
 CAME = ("came", "late", "left_early")

@@ -4,10 +4,10 @@ from sqlalchemy import select
 from core import outbox
 from core.i18n import lazy_gettext as _l
 from core.timeutil import utcnow
-from dispatch import booking, notices, reminders, texts
-from dispatch.models import Alert, Message, MessageReader
+from dispatch import booking, notices, texts
+from dispatch.models import Message, MessageReader, Offer
 from extensions import db
-from orders.models import Offer, Order
+from orders.models import Order
 from workers.models import Worker
 
 REPLY_MAX = 320  # two GSM-7 segments; a Cyrillic reply of this length is five
@@ -52,7 +52,7 @@ def unbook(order: Order, worker: Worker) -> None:
         db.session.rollback()
         raise ConsoleError(_REFUSALS[outcome.kind])
     notices.notify(worker, order, "notice", texts.released_text(order, worker))
-    reminders.after_a_place_freed(outcome.order, outcome.promoted)
+    booking.after_a_place_freed(outcome.order, outcome.promoted)
     _finish()
 
 
@@ -103,17 +103,3 @@ def handle(message: Message, by, answer: str = "") -> Message | None:
         reader.handled_at, reader.handled_by_id = now, by.id
     _finish()
     return sent
-
-
-def open_alerts(limit: int = 100) -> list[Alert]:
-    return list(db.session.scalars(select(Alert).where(Alert.resolved_at.is_(None))
-                                   .order_by(Alert.id.desc()).limit(limit)))
-
-
-def alerts_of(order: Order) -> list[Alert]:
-    return list(db.session.scalars(select(Alert).where(Alert.order_id == order.id, Alert.resolved_at.is_(None))))
-
-
-def resolve(alert: Alert, by) -> None:
-    alert.resolved_at, alert.resolved_by_id = utcnow(), by.id
-    db.session.commit()

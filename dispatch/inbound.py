@@ -5,13 +5,14 @@ from sqlalchemy.exc import IntegrityError
 
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
-from dispatch import booking, hours, reminders, states
-from dispatch.models import Message, MessageReader
+from dispatch import booking, hours, states
+from dispatch.models import Message, MessageReader, Offer
 from dispatch.replies import parse
 from extensions import db
 from franchise.service import official_for
-from orders.models import Offer, Order
+from orders.models import Order
 from workers.models import Worker
+from workers.service import set_opt_out
 
 
 def _answer_for(worker: Worker | None, key: str, **values) -> str:
@@ -131,10 +132,10 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
         message.needs_attention = True  # perhaps someone who wants to work: a person calls back
         return _answer_for(None, "unknown")
     if reply.kind == "stop":
-        worker.opted_out, worker.opted_out_at = True, utcnow()
+        set_opt_out(worker, True)
         return ""  # Twilio answers opt-outs itself
     if reply.kind == "start":
-        worker.opted_out, worker.opted_out_at = False, None
+        set_opt_out(worker, False)
         return _answer_for(worker, "started")
     if reply.kind == "help":
         return _answer_for(worker, "help")
@@ -150,7 +151,7 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
     outcome = act(worker.id, order.id)
     message.order_id = order.id
     if outcome.kind == "dropped":
-        reminders.after_a_place_freed(order, outcome.promoted)
+        booking.after_a_place_freed(order, outcome.promoted)
     if outcome.kind in ("no_offer", "not_booked", "inactive"):
         return _answer_for(worker, outcome.kind)
     kind = outcome.kind

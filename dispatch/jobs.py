@@ -1,27 +1,29 @@
-"""RQ jobs of dispatch: plan an order's next wave of offers, send one offer. Ids in, safe twice."""
+"""RQ jobs of dispatch: plan a wave, send an offer or a message, withdraw a worker. Ids in, safe twice.
+
+Each is promised through its typed helper in dispatch.promises, never enqueued by name.
+"""
 import logging
-from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from redis.exceptions import LockError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from core import locks, queue
+from core import locks, outbox, queue, throttle
 from core.timeutil import utcnow
-from dispatch import booking, hours, notices, reminders, states, texts, throttle
+from dispatch import alerts, booking, hours, notices, promises, reminders, states, texts
 from dispatch.booking import held_places
 from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
-from dispatch.models import Message
+from dispatch.models import HOLDING_STATES, Message, Offer
 from dispatch.overbooking import auto_target, fixed_target
 from extensions import db
-from orders.models import HOLDING_STATES, Offer, Order
-from workers.candidates import Shift, find_candidates
+from dispatch.candidates import Shift, find_candidates
+from orders.models import Order
 from workers.models import Worker
-from workers.service import set_status
+from workers.service import set_opt_out, set_status
 
 SEND_LOCK_SECONDS = 120  # longer than a send with its retries and a wait for a token
+SMS_BUCKET = "sms"  # every outgoing SMS takes a token of this bucket (SMS_RATE_PER_SECOND, SMS_BURST)
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +35,8 @@ def plan_order(order_id: int, wave: int = 1) -> int:
     now = utcnow()
     morning = None if order.urgent else hours.quiet_until(order, now)
     if morning is not None:
-        queue.enqueue_at(morning, plan_order, order_id, wave, queue="dispatch", job_id=f"plan-{order_id}-{wave}")
+        promises.plan_wave(order_id, wave, at=morning)
+        _commit_and_relay()
         return 0
     if (db.session.scalar(select(func.max(Offer.wave)).where(Offer.order_id == order.id)) or 0) > wave:
         return 0  # a stale run: a later wave is out already
@@ -66,36 +69,29 @@ def plan_order(order_id: int, wave: int = 1) -> int:
             db.session.add_all(Offer(**r) for r in rows)
         db.session.execute(Worker.__table__.update().where(Worker.id.in_([c.worker_id for c in chosen]))
                            .values(last_offer_at=now))
-    db.session.commit()
-    notices.queue_offers(order, list(db.session.scalars(select(Offer.id).where(
-        Offer.order_id == order.id, Offer.wave == wave, Offer.offered_at.is_(None)).order_by(Offer.id))))
+    promises.send_offers(list(db.session.scalars(select(Offer.id).where(
+        Offer.order_id == order.id, Offer.wave == wave, Offer.offered_at.is_(None)).order_by(Offer.id))), order.urgent)
     if chosen:  # the next wave, or, if this one asked the last candidates, the check that alerts
-        queue.enqueue_in(timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]), plan_order, order_id, wave + 1,
-                         queue="dispatch", job_id=f"plan-{order_id}-{wave + 1}")
+        promises.plan_wave(order_id, wave + 1, at=now + timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]))
     elif places_left > 0:
-        reminders.raise_alert(order, "no_candidates", str(places_left))
-        db.session.commit()
+        alerts.raise_alert(order, "no_candidates", str(places_left))
+    _commit_and_relay()
     return len(chosen)
 
 
-@contextmanager
+def _commit_and_relay() -> None:
+    db.session.commit()
+    outbox.relay_quietly()
+
+
 def _sending(key: str):
-    """Hold a short Redis lock while one job sends; yield False if another job is sending the same SMS.
+    """Hold a short lock while one job sends; yield False if another job is sending the same SMS.
 
     A redriven job can run beside the original (or an RQ retry beside a job a dying worker
     left behind); the lock keeps the second away from the gateway. It expires by itself,
     so a job killed mid-send never blocks the message for long.
     """
-    lock = queue.connection().lock(f"artel:sending:{key}", timeout=SEND_LOCK_SECONDS, blocking=False)
-    acquired = lock.acquire()
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            try:
-                lock.release()
-            except LockError:  # it expired: someone may hold it now, leave it be
-                pass
+    return queue.short_lock(f"sending:{key}", SEND_LOCK_SECONDS)
 
 
 def send_offer(offer_id: int) -> str | None:
@@ -115,7 +111,8 @@ def _send_offer(offer_id: int) -> str | None:
         return None
     morning = hours.held_until("offer", order, utcnow())
     if morning is not None:  # the wave was planned before quiet hours, the job runs in them
-        queue.enqueue_at(morning, send_offer, offer_id, queue=notices.sms_queue(order), job_id=f"offer-{offer_id}-morning")
+        promises.send_offers([offer_id], order.urgent, at=morning)
+        _commit_and_relay()
         return None
     message = db.session.scalar(select(Message).where(
         Message.direction == "out", Message.kind == "offer", Message.order_id == order.id,
@@ -165,15 +162,15 @@ def _send_message(message_id: int) -> str | None:
         return None
     morning = hours.held_until(message.kind, order, now)
     if morning is not None:
-        queue.enqueue_at(morning, send_message, message.id, queue=notices.sms_queue(order),
-                         job_id=f"message-{message.id}-morning")
+        promises.send_message_again(message.id, notices.urgent(order), at=morning)
+        _commit_and_relay()
         return None
     if message.attempts > notices.MESSAGE_TAKE_UPS:
         sid = _last_look(message)
     else:
         sid = _deliver(message, worker)
     if sid is None:
-        notices.alert_failed(message, order)
+        alerts.alert_failed(message, order)
     db.session.commit()
     return sid
 
@@ -216,7 +213,7 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
     else:
         message.status = "sending"
         db.session.commit()
-    throttle.wait_for_token()
+    throttle.wait_for_token(SMS_BUCKET, current_app.config["SMS_RATE_PER_SECOND"], current_app.config["SMS_BURST"])
     try:
         sent = gateway.send(message.phone, message.body)
     except PermanentSmsError as exc:
@@ -232,7 +229,7 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
 def record_permanent_error(worker: Worker, code: int | None) -> None:
     """Record on the worker what Twilio refused for good (the caller commits)."""
     if code == OPTED_OUT:  # unsubscribed at the carrier: mirror it, never send again
-        worker.opted_out, worker.opted_out_at = True, worker.opted_out_at or utcnow()
+        set_opt_out(worker, True)
     elif code == INVALID_NUMBER and worker.status == "active":
         set_status(worker, "suspended", "phone number rejected by the SMS provider (21211)")
 
@@ -249,6 +246,6 @@ def withdraw_worker(worker_id: int) -> int:
         return 0
     withdrawn = booking.withdraw_open_offers(worker)
     for order in booking.held_future_orders(worker, utcnow()):
-        reminders.raise_alert(order, "worker_out", str(booking.inactive_holders(order)), refresh=True)
+        alerts.raise_alert(order, "worker_out", str(booking.inactive_holders(order)), refresh=True)
     db.session.commit()
     return withdrawn

@@ -1,9 +1,18 @@
-"""Twilio webhooks: worker replies (answered with TwiML) and delivery callbacks."""
-from flask import Response, abort, request
+"""Dispatch's pages and webhooks: Twilio's replies and delivery callbacks, the inbox and alerts,
+the reports (calibration, SMS templates), and the SMS simulator."""
+from typing import NamedTuple
 
-from core.auth import public
-from dispatch import gateway, inbound, sms_bp, status
-from extensions import limiter
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from core.auth import public, requires
+from core.i18n import gettext as _
+from dispatch import alerts, bp, calibration, console, gateway, inbound, simulator, sms_bp, status, texts
+from dispatch.forms import InboxForm, ReplyForm
+from dispatch.models import Alert, Message
+from extensions import db, limiter
+from workers.service import get_worker
 
 
 @sms_bp.post("/inbound")
@@ -31,3 +40,102 @@ def sms_status():
     code = request.form.get("ErrorCode", "")
     status.apply_status(sid, new_status, int(code) if code.isdigit() else None)
     return Response(status=204)
+
+
+@bp.route("/inbox")
+@requires("dispatch.inbox")
+def inbox():
+    everything = request.args.get("all") == "1"
+    return render_template("dispatch/inbox.html", rows=console.inbox(include_handled=everything),
+                           everything=everything, alerts=alerts.open_alerts(), form=InboxForm())
+
+
+@bp.post("/inbox/<int:message_id>")
+@requires("dispatch.inbox")
+def handle(message_id):
+    message = db.session.get(Message, message_id) or abort(404)
+    form = InboxForm()
+    if form.validate_on_submit():
+        try:
+            sent = console.handle(message, current_user, form.answer.data)
+        except console.ConsoleError as exc:
+            form.answer.errors.append(str(exc))
+        else:
+            flash(_("Answered by SMS.") if sent else _("Marked as handled."), "info")
+            return redirect(url_for("dispatch.inbox"))
+    for error in form.answer.errors:
+        flash(error, "error")
+    return render_template("dispatch/inbox.html", rows=console.inbox(), everything=False,
+                           alerts=alerts.open_alerts(), form=InboxForm()), 400
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+@requires("dispatch.inbox")
+def resolve_alert(alert_id):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    alerts.resolve(alert, current_user)
+    flash(_("Alert closed."), "info")
+    if request.form.get("back") == "order":
+        return redirect(url_for("orders.detail", order_id=alert.order_id))
+    return redirect(url_for("dispatch.inbox"))
+
+
+DAY_CHOICES = (30, 90, 365)
+LANGUAGES = ("ru", "en")
+
+
+class TemplateRow(NamedTuple):
+    name: str
+    text: str
+    characters: int
+    encoding: str
+    segments: int
+
+
+@bp.route("/calibration")
+@requires("dispatch.reports")
+def calibration_report():
+    days = request.args.get("days", type=int)
+    days = days if days in DAY_CHOICES else 90
+    return render_template("dispatch/calibration.html", days=days, day_choices=DAY_CHOICES,
+                           regions=calibration.calibrate(calibration.placements(days)),
+                           orders=calibration.recent_orders(days))
+
+
+@bp.route("/templates")
+@requires("dispatch.reports")
+def sms_templates():
+    rows = {language: [_measure(name, text) for name, text in texts.samples(language)] for language in LANGUAGES}
+    return render_template("dispatch/templates.html", rows=rows, max_segments=texts.MAX_SEGMENTS)
+
+
+def _measure(name: str, text: str) -> TemplateRow:
+    # the same test segments() applies: one character outside GSM-7 makes the whole text UCS-2
+    encoding = "GSM-7" if set(text) <= texts.GSM7 else "UCS-2"
+    return TemplateRow(name, text, len(text), encoding, texts.segments(text))
+
+
+def _simulating():
+    if current_app.config["SMS_BACKEND"] != "simulator":
+        abort(404, "The SMS simulator is on only with SMS_BACKEND=simulator.")
+
+
+@bp.route("/simulator")
+@requires("dispatch.simulator")
+def simulator_index():
+    _simulating()
+    return render_template("dispatch/simulator.html", threads=simulator.threads())
+
+
+@bp.route("/simulator/<int:worker_id>", methods=["GET", "POST"])
+@requires("dispatch.simulator")
+def simulator_thread(worker_id):
+    _simulating()
+    worker = get_worker(worker_id) or abort(404)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        simulator.reply_as(worker, form.body.data)
+        return redirect(url_for("dispatch.simulator_thread", worker_id=worker.id))
+    return render_template("dispatch/thread.html", worker=worker, messages=simulator.thread(worker), form=form)

@@ -6,7 +6,7 @@ dispatcher, as one the gateway refused does.
 from sqlalchemy import select
 
 from core import locks
-from dispatch import notices
+from dispatch import alerts, notices
 from dispatch.jobs import record_permanent_error
 from dispatch.models import Message
 from extensions import db
@@ -32,6 +32,6 @@ def apply_status(sid: str, status: str, error_code: int | None) -> bool:
         if worker is not None:
             record_permanent_error(worker, error_code)
     if status in ("failed", "undelivered"):
-        notices.alert_failed(message, notices.order_of(message))
+        alerts.alert_failed(message, notices.order_of(message))
     db.session.commit()
     return True

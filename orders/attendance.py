@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from core import locks
 from core.i18n import lazy_gettext as _l
+from dispatch import service as dispatch
 from extensions import db
 from orders import service as order_service
-from orders.models import ATTENDANCE_OUTCOMES, HOLDING_STATES, Attendance, Offer, Order
+from orders.models import ATTENDANCE_OUTCOMES, Attendance, Order
 from ratings import service as ratings_service
 from workers.models import Worker
 
@@ -51,8 +52,7 @@ def _check_marker(order: Order, by) -> None:
 def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
     """Return every booked worker of the order with what was marked for him so far."""
     marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
-    workers = db.session.scalars(select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
-        Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES)).order_by(Offer.booked_at, Worker.id))
+    workers = dispatch.booked_workers(order)
     return [(w, marks.get(w.id)) for w in workers]
 
 

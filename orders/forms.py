@@ -22,10 +22,6 @@ class OrderForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class ReplyForm(FlaskForm):
-    body = StringField(_l("Answer as this worker"), validators=[DataRequired(), Length(max=1600)])
-
-
 class CancelForm(FlaskForm):
     reason = StringField(_l("Why is it cancelled?"), validators=[DataRequired(), Length(max=200)])
 

@@ -1,4 +1,4 @@
-"""Orders (N workers for a shift at a site) and offers (one worker's invitation to one order)."""
+"""Orders (N workers for a shift at a site), the rate cards that price them, and attendance on the day."""
 from datetime import datetime
 from decimal import Decimal
 from typing import Optional
@@ -7,7 +7,6 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import FranchiseOwnedMixin, SoftDeleteMixin, TimestampMixin
-from dispatch.states import HOLDING as HOLDING_STATES  # noqa: F401  (a worker holding one of these is on the shift)
 from extensions import db
 
 ORDER_STATUSES = ("draft", "dispatching", "filled", "in_progress", "completed", "invoiced", "cancelled")
@@ -51,38 +50,6 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     client = relationship("Client")
     site = relationship("Site")
     foreman = relationship("User", foreign_keys=[foreman_id])
-
-
-class Offer(FranchiseOwnedMixin, TimestampMixin, db.Model):
-    """One worker's invitation to one order and everything after it."""
-
-    __audited__ = True
-    __table_args__ = (
-        UniqueConstraint("order_id", "worker_id", name="uq_offer_order_worker"),
-        # "is this worker already on a shift at that time?" for candidate search
-        Index("ix_offer_worker_shift", "worker_id", "starts_at", "ends_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
-    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"))
-    state: Mapped[str] = mapped_column(String(16), default="offered")
-    # the order's shift, copied so that overlap checks need no join
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    offered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    wave: Mapped[int] = mapped_column(default=1)
-    booked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    # The worker's reliability when he took the place: what calibration compares with who came.
-    reliability: Mapped[Optional[Decimal]] = mapped_column(Numeric(4, 3))
-    # Reminders: 0 none yet, 1 the evening before, 2 the last one before the start.
-    reminder_stage: Mapped[int] = mapped_column(default=0)
-    confirm_by: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # else the place is released
-    confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-
-    order = relationship("Order")
-    worker = relationship("Worker")
 
 
 class RateCard(TimestampMixin, db.Model):

@@ -10,7 +10,7 @@ from clients.models import Site
 from core.auth import api_requires, requires
 from core.i18n import gettext as _
 from core.timeutil import to_zone
-from dispatch import console
+from dispatch import service as dispatch
 from extensions import db
 from orders import api_bp, attendance, bp, service
 from orders.forms import BookForm, CancelForm, ChangeForm, OrderForm
@@ -72,9 +72,9 @@ def attendance_sheet(order_id):
 
 def _detail(order):
     offers = [{"worker_id": w.id, "worker_name": w.full_name, "phone": w.phone, "state": o.state, "wave": o.wave,
-               "offered_at": o.offered_at, "answered_at": o.answered_at} for o, w in service.offers_of(order)]
+               "offered_at": o.offered_at, "answered_at": o.answered_at} for o, w in dispatch.offers_of(order)]
     values = {column.key: getattr(order, column.key) for column in order.__table__.columns}
-    return {**values, "fill": service.fill_status(order), "offers": offers}
+    return {**values, "fill": dispatch.fill_status(order), "offers": offers}
 
 
 @api_bp.route("/", methods=["POST"])
@@ -146,8 +146,8 @@ def _detail_page(order, status=200, **forms):
     forms.setdefault("change_form", ChangeForm(data={"workers_needed": order.workers_needed, "day": local_start.date(),
                                                       "start": local_start.time(), "end": local_end.time()}))
     forms.setdefault("book_form", BookForm())
-    return render_template("orders/detail.html", order=order, fill=service.fill_status(order),
-                           offers=service.offers_of(order), alerts=console.alerts_of(order), **forms), status
+    return render_template("orders/detail.html", order=order, fill=dispatch.fill_status(order),
+                           offers=dispatch.offers_of(order), alerts=dispatch.alerts_of(order), **forms), status
 
 
 @bp.route("/<int:order_id>")
@@ -160,8 +160,8 @@ def detail(order_id):
 @requires("orders.view")
 def board(order_id):
     order = service.get_order(order_id) or abort(404)
-    return render_template("orders/_board.html", order=order, fill=service.fill_status(order),
-                           offers=service.offers_of(order))
+    return render_template("orders/_board.html", order=order, fill=dispatch.fill_status(order),
+                           offers=dispatch.offers_of(order))
 
 
 @bp.post("/<int:order_id>/dispatch")
@@ -222,26 +222,26 @@ def book_by_phone(order_id):
         if worker is None:
             form.phone.errors.append(_("No worker with that phone in your pool."))
         else:
-            return _by_hand(order, worker, console.book)
+            return _by_hand(order, worker, dispatch.book)
     return _detail_page(order, 400, book_form=form)
 
 
 @bp.post("/<int:order_id>/workers/<int:worker_id>/book")
 @requires("orders.manage")
 def book_worker(order_id, worker_id):
-    return _by_hand(*_order_and_worker(order_id, worker_id), console.book)
+    return _by_hand(*_order_and_worker(order_id, worker_id), dispatch.book)
 
 
 @bp.post("/<int:order_id>/workers/<int:worker_id>/unbook")
 @requires("orders.manage")
 def unbook_worker(order_id, worker_id):
-    return _by_hand(*_order_and_worker(order_id, worker_id), console.unbook)
+    return _by_hand(*_order_and_worker(order_id, worker_id), dispatch.unbook)
 
 
 @bp.post("/<int:order_id>/workers/<int:worker_id>/resend")
 @requires("orders.manage")
 def resend_offer(order_id, worker_id):
-    return _by_hand(*_order_and_worker(order_id, worker_id), console.resend)
+    return _by_hand(*_order_and_worker(order_id, worker_id), dispatch.resend)
 
 
 def _order_and_worker(order_id, worker_id):
@@ -255,7 +255,7 @@ def _order_and_worker(order_id, worker_id):
 def _by_hand(order, worker, act):
     try:
         act(order, worker)
-    except console.ConsoleError as exc:
+    except dispatch.ConsoleError as exc:
         flash(str(exc), "error")
         return _detail_page(order, 409)
     name = worker.full_name

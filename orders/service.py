@@ -12,12 +12,10 @@ from core import locks, outbox
 from core.i18n import lazy_gettext as _l
 from core.tenancy import network_wide
 from core.timeutil import utcnow
-from dispatch import booking, notices, reminders, states, texts
-from dispatch.overbooking import fixed_target, prob_at_least
+from dispatch import service as dispatch
 from extensions import db
-from orders.models import HOLDING_STATES, Offer, Order, RateCard
+from orders.models import Order, RateCard
 from workers import skills
-from workers.models import Worker
 
 MAX_WORKERS = 500
 FINISHED = ("completed", "invoiced", "cancelled")  # a code of these goes back to the pool after the quiet period
@@ -139,12 +137,12 @@ def create_order(data: dict, by=None) -> Order:
         ends_at=ends_at, pay_rate=Decimal(pay), bill_rate=Decimal(bill), urgent=bool(data.get("urgent")),
         notes=data.get("notes") or None, created_by_id=getattr(by, "id", None),
         overbooking_factor=None if factor == "auto" else factor,
-        booking_target=needed if factor == "auto" else fixed_target(needed, float(factor)),
+        booking_target=dispatch.initial_target(needed, factor),
         status="dispatching" if data.get("dispatch", True) else "draft",
     )
     claim_code(order)
     if order.status == "dispatching":
-        outbox.promise("dispatch.jobs.plan_order", order.id, queue_name="dispatch")
+        dispatch.start(order)
     db.session.commit()
     outbox.relay_quietly()
     return order
@@ -174,22 +172,6 @@ def get_order(order_id: int) -> Order | None:
     return db.session.get(Order, order_id)
 
 
-def offers_of(order: Order) -> list[tuple[Offer, Worker]]:
-    return list(db.session.execute(select(Offer, Worker).join(Worker, Offer.worker_id == Worker.id)
-                                   .where(Offer.order_id == order.id).order_by(Offer.id)))
-
-
-def fill_status(order: Order) -> dict:
-    """Return the fill board's figures: counts by state and P(at least N of the booked come)."""
-    rows = offers_of(order)
-    counts = {}
-    for offer, _worker in rows:
-        counts[offer.state] = counts.get(offer.state, 0) + 1
-    booked = [float(w.reliability) for o, w in rows if o.state in HOLDING_STATES]
-    return {"counts": counts, "booked": len(booked), "target": order.booking_target, "needed": order.workers_needed,
-            "show_up_probability": round(prob_at_least(order.workers_needed, booked), 4)}
-
-
 CHANGEABLE = ("dispatching", "filled")
 
 
@@ -205,7 +187,7 @@ def confirm_order(order: Order, by=None) -> Order:
         raise OrderError(_l("Only a draft can be sent out."), "status")
     _check_shape(order.workers_needed, order.starts_at, order.ends_at)
     order.status = "dispatching"
-    outbox.promise("dispatch.jobs.plan_order", order.id, queue_name="dispatch")
+    dispatch.start(order)
     db.session.commit()
     outbox.relay_quietly()
     return order
@@ -220,37 +202,21 @@ def cancel_order(order: Order, reason: str, by=None) -> Order:
     if not reason:
         raise OrderError(_l("Say why the order is cancelled."), "reason")
     order.status, order.cancel_reason = "cancelled", reason[:200]
-    for offer in db.session.scalars(locks.fresh(select(Offer).where(
-            Offer.order_id == order.id, Offer.state.in_(states.sources("cancel_order"))))):
-        if offer.state != states.OFFERED:  # those who never answered need no word
-            worker = db.session.get(Worker, offer.worker_id)
-            notices.notify(worker, order, "notice", texts.cancelled_text(order, worker))
-        states.move(offer, "cancel_order")
+    dispatch.cancel_offers(order)
     db.session.commit()
     outbox.relay_quietly()
     return order
 
 
 def change_order(order: Order, workers_needed: int, starts_at, ends_at, by=None) -> Order:
-    """Change headcount or time after dispatch and re-plan: booked workers are told; commit.
-
-    A new time moves every open offer and asks the booked to confirm again (a worker whose
-    other shift now overlaps loses this one). Fewer workers release the latest, unconfirmed
-    bookings first; more workers take the waitlist first, then a new wave.
-    """
+    """Change headcount or time after dispatch and re-plan it (dispatch.service.replan_after_change); commit."""
     order = _locked(order)
     if order.status not in CHANGEABLE:
         raise OrderError(_l("Only an order that is dispatching or filled can be changed."), "status")
     _check_shape(workers_needed, starts_at, ends_at)
     moved = (starts_at, ends_at) != (order.starts_at, order.ends_at)
     order.workers_needed, order.starts_at, order.ends_at = workers_needed, starts_at, ends_at
-    if order.overbooking_factor is not None:
-        order.booking_target = fixed_target(workers_needed, float(order.overbooking_factor))
-    else:
-        order.booking_target = max(workers_needed, min(order.booking_target, int(workers_needed * order.max_factor)))
-    if moved:
-        _move_offers(order)
-    _fit_to_target(order)
+    dispatch.replan_after_change(order, moved)
     db.session.commit()
     outbox.relay_quietly()
     return order
@@ -265,35 +231,3 @@ def _check_shape(needed: int, starts_at, ends_at) -> None:
         raise OrderError(_l("The shift has already started."), "starts_at")
 
 
-def _move_offers(order: Order) -> None:
-    for offer in db.session.scalars(locks.fresh(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(
-            (*states.OPEN, *states.HOLDING))))):
-        offer.starts_at, offer.ends_at = order.starts_at, order.ends_at
-        if offer.state not in states.HOLDING:
-            continue
-        worker = db.session.get(Worker, offer.worker_id)
-        if booking.clashes(worker, order):
-            states.move(offer, "unbook")
-            notices.notify(worker, order, "notice", texts.released_text(order, worker))
-            continue
-        states.move(offer, "move")
-        offer.confirmed_at, offer.confirm_by, offer.reminder_stage = None, None, 0
-        notices.notify(worker, order, "notice", texts.moved_text(order, worker))
-
-
-def _fit_to_target(order: Order) -> None:
-    """Release surplus places, or fill free ones from the waitlist and then a new wave."""
-    db.session.flush()
-    holding = list(db.session.scalars(locks.fresh(select(Offer).where(
-        Offer.order_id == order.id, Offer.state.in_(states.HOLDING))
-        .order_by((Offer.state == states.CONFIRMED).asc(), Offer.booked_at.desc()))))
-    for offer in holding[:max(0, len(holding) - order.booking_target)]:
-        states.move(offer, "unbook")
-        worker = db.session.get(Worker, offer.worker_id)
-        notices.notify(worker, order, "notice", texts.released_text(order, worker))
-    db.session.flush()
-    while (promoted := booking.promote_waitlist(order)) is not None:
-        reminders.announce_promotion(order, promoted, utcnow())
-    order.status = "filled" if booking.held_places(order) >= order.booking_target else "dispatching"
-    if order.status == "dispatching":
-        reminders.replan(order)

@@ -10,7 +10,8 @@ from core.i18n import lazy_gettext as _l
 from core.roles import may
 from core.timeutil import utcnow
 from extensions import db
-from orders.models import ATTENDANCE_OUTCOMES, HOLDING_STATES, Offer, Order
+from orders.models import ATTENDANCE_OUTCOMES, Order
+from dispatch.models import HOLDING_STATES, Offer
 from ratings import formulas
 from ratings.models import RatingEvent
 from workers.models import Worker

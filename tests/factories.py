@@ -121,7 +121,7 @@ def order(site, needed=10, target=15, code=None, starts_at=None, hours=8, status
 
 
 def offer(order, worker, state="offered", **kw) -> "Offer":
-    from orders.models import Offer
+    from dispatch.models import Offer
 
     values = dict(order_id=order.id, worker_id=worker.id, franchise_id=order.franchise_id, state=state,
                   starts_at=order.starts_at, ends_at=order.ends_at)

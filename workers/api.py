@@ -6,7 +6,7 @@ from core.auth import api_requires
 from franchise.service import get_region
 from ratings import service as ratings_service
 from workers import api_bp, service, skills
-from workers.candidates import Shift, candidates_with_workers
+from dispatch import service as dispatch
 from workers.schemas import CandidateOut, CandidateQuery, RatingEventOut, WorkerIn, WorkerOut, WorkerQuery
 
 
@@ -49,7 +49,7 @@ def api_rating_events(worker_id):
 
 
 @api_bp.route("/candidates")
-@api_requires("workers.candidates")
+@api_requires("dispatch.candidates")
 @api_bp.arguments(CandidateQuery, location="query")
 @api_bp.response(200, CandidateOut(many=True))
 def api_candidates(args):
@@ -59,7 +59,7 @@ def api_candidates(args):
         mask = skills.mask_for(args["skills"])
     except skills.SkillError as exc:
         api_abort(422, errors={"query": {"skills": [str(exc)]}})
-    shift = Shift(region_id=region.id, lat=args["lat"], lon=args["lon"], starts_at=args["starts_at"],
+    shift = dispatch.Shift(region_id=region.id, lat=args["lat"], lon=args["lon"], starts_at=args["starts_at"],
                   ends_at=args["ends_at"], timezone=region.timezone, skill_mask=mask, radius_km=args["radius_km"])
     return [{"worker": w, "distance_km": round(c.distance_km, 3), "score": round(c.score, 4)}
-            for c, w in candidates_with_workers(shift, args["limit"])]
+            for c, w in dispatch.candidates_with_workers(shift, args["limit"])]

@@ -66,7 +66,7 @@ def erase_personal_data(worker: Worker) -> None:
     worker.first_name, worker.last_name = "—", f"#{worker.id}"
     worker.phone = f"erased-{worker.id}"  # unique, and no number: nothing can be sent there
     worker.email = worker.address = worker.notes = worker.status_reason = worker.lat = worker.lon = None
-    worker.opted_out, worker.opted_out_at = True, utcnow()
+    service.set_opt_out(worker, True)
     worker.anonymized_at = utcnow()
     for interview in service.interviews(worker):
         interview.notes = None

@@ -11,7 +11,7 @@ from ratings import service as ratings_service
 from ratings.forms import RatingEventForm
 from workers import bp, imports, photos, privacy, service, skills
 from workers.availability import DAYS, format_ranges, local_shift
-from workers.candidates import Shift, candidates_with_workers
+from dispatch import service as dispatch
 from workers.forms import (DAY_LABELS, BlackoutForm, CandidateForm, ImportForm, InterviewForm, PhotoForm, SkillForm,
                            PoolFilterForm, StatusForm, WorkerForm)
 from workers.models import TRANSITIONS, WORKER_STATUSES
@@ -67,7 +67,7 @@ def _card(worker, status=200, photo_form=None):
         "workers/detail.html", worker=worker, interviews=service.interviews(worker),
         status_changes=service.status_history(worker), blackouts=service.blackouts(worker),
         rating_events=list(reversed(ratings_service.history(worker))), interview_form=InterviewForm(),
-        shifts=service.shift_history(worker), busy=service.busy_elsewhere(worker), messages=service.messages(worker),
+        shifts=dispatch.shift_history(worker), busy=dispatch.busy_elsewhere(worker), messages=dispatch.messages(worker),
         status_form=status_form, blackout_form=BlackoutForm(), photo_form=photo_form or PhotoForm(),
         event_form=RatingEventForm(worker),
         availability=[(DAY_LABELS[d], getattr(worker, f"avail_{d}")) for d in DAYS]), status
@@ -224,7 +224,7 @@ def export_csv():
 
 
 @bp.route("/candidates")
-@requires("workers.candidates")
+@requires("dispatch.candidates")
 def candidates():
     form = CandidateForm(request.args)
     form.region_id.choices = [(r.id, r.name) for r in list_regions()]
@@ -235,10 +235,10 @@ def candidates():
         try:
             place = geocode(form.site.data)
             starts_at, ends_at = local_shift(form.day.data, form.start.data, form.end.data, region.timezone)
-            shift = Shift(region_id=region.id, lat=place.lat, lon=place.lon, starts_at=starts_at, ends_at=ends_at,
+            shift = dispatch.Shift(region_id=region.id, lat=place.lat, lon=place.lon, starts_at=starts_at, ends_at=ends_at,
                           timezone=region.timezone, skill_mask=skills.mask_for(form.skills.data),
                           radius_km=form.radius_km.data)
-            results = candidates_with_workers(shift, form.limit.data)
+            results = dispatch.candidates_with_workers(shift, form.limit.data)
         except (GeocodeError, skills.SkillError) as exc:
             error = str(exc)
     status = 400 if request.args and (form.errors or error) else 200

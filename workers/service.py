@@ -10,12 +10,9 @@ from core.geo import bounding_box, haversine_sql
 from core.geocoding import GeocodeError, geocode
 from core.i18n import lazy_gettext as _l
 from core.phones import try_normalize_phone
-from core.tenancy import current_scope, network_wide
 from core.timeutil import utcnow
-from dispatch.models import Message
 from extensions import db
 from franchise.models import Region
-from orders.models import HOLDING_STATES, Offer, Order
 from workers import skills
 from workers.availability import DAYS
 from workers.models import TRANSITIONS, Interview, StatusChange, Worker, WorkerBlackout
@@ -242,32 +239,12 @@ def remove_blackout(worker: Worker, blackout_id: int) -> bool:
 
 
 def set_opt_out(worker: Worker, opted_out: bool) -> None:
-    """Record the worker's own SMS opt-out or opt-in (STOP / START); nobody else may call this."""
+    """Record that the worker takes no SMS any more, or takes them again (the caller commits).
+
+    The one place opt-outs are written: his STOP or START, his carrier's unsubscribe, and
+    the erasure of his data. An opt-out that is already recorded keeps its first time.
+    """
+    if opted_out and worker.opted_out:
+        return
     worker.opted_out = opted_out
     worker.opted_out_at = utcnow() if opted_out else None
-    db.session.commit()
-
-
-def shift_history(worker: Worker, limit: int = 50) -> list:
-    """Return the worker's offers with their orders, latest shift first."""
-    return list(db.session.execute(select(Offer, Order).join(Order, Offer.order_id == Order.id)
-                                   .where(Offer.worker_id == worker.id).order_by(Order.starts_at.desc()).limit(limit)))
-
-
-def busy_elsewhere(worker: Worker) -> list[tuple]:
-    """Return (starts_at, ends_at) of the coming shifts the worker holds with franchises the caller cannot see.
-
-    Times only: the other franchise's order, client and site stay its own.
-    """
-    scope = current_scope()
-    if scope is None:
-        return []  # head office sees every shift in the history itself
-    return [tuple(row) for row in db.session.execute(network_wide(select(Offer.starts_at, Offer.ends_at).where(
-        Offer.worker_id == worker.id, Offer.state.in_(HOLDING_STATES), Offer.franchise_id != scope.franchise_id,
-        Offer.ends_at >= utcnow()).order_by(Offer.starts_at), Offer))]
-
-
-def messages(worker: Worker, limit: int = 50) -> list:
-    """Return the worker's SMS in and out, latest first."""
-    return list(db.session.scalars(select(Message).where(Message.worker_id == worker.id)
-                                   .order_by(Message.id.desc()).limit(limit)))

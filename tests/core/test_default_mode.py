@@ -10,14 +10,15 @@ from sqlalchemy import select
 from app import create_app
 from clients.models import Client, Site
 from config import Config
-from core import demo, queue
+from core import queue
+from demo import builder as demo
 from core.auth import HOME_ENDPOINTS
 from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Region
 from tests.conftest import IsolatedClient
 from tests.core.queue_jobs import write_proof
-from workers.candidates import Shift, find_candidates
+from dispatch.candidates import Shift, find_candidates
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +108,10 @@ def test_the_in_process_queue_runs_jobs_and_delayed_jobs(laptop, tmp_path):
 def test_the_laptop_dispatches_books_and_reminds_by_itself(laptop):
     """SQLite and the embedded queue do the whole job: waves, the simulator, replies, the reminder sweep."""
     from core import outbox
-    from dispatch import reminders, simulator
+    from dispatch import simulator, sweep
     from dispatch.models import Message
     from orders import service as order_service
-    from orders.models import Offer
+    from dispatch.models import Offer
     from workers.models import Worker
 
     with laptop.app_context():
@@ -136,7 +137,7 @@ def test_the_laptop_dispatches_books_and_reminds_by_itself(laptop):
         assert "booked" in answer or "записаны" in answer
         assert db.session.scalar(select(Offer.state).where(Offer.order_id == order.id, Offer.worker_id == worker.id)) \
             in ("booked", "confirmed")
-        reminders.sweep()  # the last call is due: the shift starts within two hours
+        sweep.sweep()  # the last call is due: the shift starts within two hours
         db.session.commit()
         outbox.relay()
         deadline = time.monotonic() + 20

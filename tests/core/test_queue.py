@@ -220,7 +220,7 @@ def test_forked_app_worker_horse_opens_its_own_database_connection(app, tmp_path
     assert int((tmp_path / "pid").read_text()) != parent_backend
 
 
-def test_rq_cli_worker_with_scheduler_runs_a_delayed_job_inside_the_app(real, tmp_path):
+def test_the_flask_worker_command_with_its_scheduler_runs_a_delayed_job_inside_the_app(real, tmp_path):
     started = time.time()
     with real.app_context():
         queue.enqueue_in(timedelta(seconds=1), queue_jobs.note, str(tmp_path / "scheduled"), "scheduled", queue="sms")
@@ -233,7 +233,7 @@ def test_rq_cli_worker_with_scheduler_runs_a_delayed_job_inside_the_app(real, tm
     assert worker.process.returncode == 0, f"the rq worker did not stop on SIGTERM:\n{output}"
     assert ran, f"the rq worker did not run the scheduled job:\n{output}"
     result = proof(tmp_path / "scheduled")
-    assert result["app"] == "app" and result["pid"] != os.getpid()  # create_app()'s app, in the worker
+    assert result["app"] == "app" and result["pid"] != os.getpid()  # the CLI's app (create_app), in the worker
     assert result["at"] - started >= 1.0
 
 

@@ -38,7 +38,7 @@ def test_with_redis_down_people_log_in_read_pages_and_create_orders(app, db, net
         order = db.session.scalars(select(Order)).one()
         assert (order.franchise_id, order.workers_needed, order.status) == (network.a.id, 3, "dispatching")
         promised = db.session.scalars(select(Outbox)).one()  # committed with the order, waiting for Redis
-        assert (promised.job, promised.args, promised.enqueued_at) == ("dispatch.jobs.plan_order", [order.id], None)
+        assert (promised.job, promised.args, promised.enqueued_at) == ("dispatch.jobs.plan_order", [order.id, 1], None)
         assert promised.attempts >= 1 and "ConnectionError" in promised.last_error
 
         # The login limit still holds, counted in this process's memory meanwhile.

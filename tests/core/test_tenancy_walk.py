@@ -20,8 +20,8 @@ from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
 from core.timeutil import utcnow
-from dispatch.models import Alert, Message, MessageReader
-from orders.models import Offer, Order, RateCard
+from dispatch.models import Alert, Message, MessageReader, Offer
+from orders.models import Order, RateCard
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
 from tests import factories

@@ -1,4 +1,4 @@
-"""A real `rq worker` process (the Procfile's command) against the test database and Redis."""
+"""A real `flask worker` process (the Procfile's command) against the test database and Redis."""
 import os
 import signal
 import subprocess
@@ -22,16 +22,14 @@ def _env(tmp_path: Path, settings: dict) -> dict:
 
 
 class RqWorker:
-    """One `rq worker --with-scheduler` process group; kill() is SIGKILL to the worker and its work horse.
+    """One `flask worker` process group (with its scheduler); kill() is SIGKILL to the worker and its work horse.
 
     settings become its environment; a REDIS_URL among them is also the one it listens on."""
 
     def __init__(self, tmp_path: Path, **settings):
         self.log = tmp_path / f"rq-{time.monotonic_ns()}.log"
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("rq")), "worker", "--with-scheduler",
-             "--url", str(settings.get("REDIS_URL", TestConfig.REDIS_URL)),
-             "--worker-class", "core.queue.AppWorker", *queue.QUEUES],
+            [str(Path(sys.executable).with_name("flask")), "--app", "app:create_app", "worker"],
             cwd=ROOT, env=_env(tmp_path, settings), stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from core.timeutil import utcnow
 from dispatch.calibration import Placements, band_of, calibrate
-from orders.models import Attendance, Offer
+from orders.models import Attendance
+from dispatch.models import Offer
 from tests import factories
 
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dispatch.models import Message
-from orders.models import Offer, Order
+from dispatch.models import Message, Offer
+from orders.models import Order
 from tests import factories
 from tests.dispatch.sms import reply_form, send, signed
 from workers.models import Worker

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core import outbox
 from core.timeutil import utcnow
-from dispatch import jobs, notices, reminders, texts
+from dispatch import jobs, notices, promises, sweep, texts
 from dispatch.models import Alert, Message
 from tests import factories
 from tests.dispatch.rq_process import run_jobs
@@ -16,7 +16,7 @@ from tests.dispatch.sms import signed
 
 NOW = datetime(2026, 12, 1, 10, tzinfo=timezone.utc)  # 13:00 in Moscow
 START = datetime(2026, 12, 2, 6, tzinfo=timezone.utc)  # 09:00 in Moscow tomorrow
-SENDS_PER_TAKE_UP = 1 + notices.MESSAGE_RETRY.max
+SENDS_PER_TAKE_UP = 1 + len(promises.MESSAGE_RETRY)
 EVERY_SEND = 1 + notices.MESSAGE_TAKE_UPS * SENDS_PER_TAKE_UP  # the outbox's job, then each take-up with its retries
 
 
@@ -51,7 +51,7 @@ def sweep_rounds(app, redis_conn, clock, rounds: int) -> None:
     """Let time pass as the sweep and the RQ worker see it: three minutes, the redrive, every job due."""
     for _ in range(rounds):
         clock.tick(timedelta(minutes=3))
-        reminders.redrive(utcnow())
+        sweep.redrive(utcnow())
         run_jobs(app, redis_conn)
 
 
@@ -61,12 +61,12 @@ def test_a_notice_a_twilio_500_left_sending_is_taken_up_and_sent_once(app, db, t
     run_jobs(app, redis_conn)  # the outbox's job: Twilio answers 500, the job fails
     assert fresh(db, message_id).status == "sending" and fresh(db, message_id).sid is None
     clock.tick(timedelta(minutes=3))
-    assert reminders.redrive(utcnow()) == 1
+    assert sweep.redrive(utcnow()) == 1
     run_jobs(app, redis_conn)
     message = fresh(db, message_id)
     assert message.sid == twilio.stored[0]["sid"] and len(twilio.stored) == 1 and len(twilio.creates) == 2
     clock.tick(timedelta(minutes=3))
-    assert reminders.redrive(utcnow()) == 0  # sent: nothing is taken up again
+    assert sweep.redrive(utcnow()) == 0  # sent: nothing is taken up again
     assert db.session.scalars(select(Alert)).all() == []
 
 
@@ -126,10 +126,10 @@ def test_a_message_waiting_for_the_relay_or_in_a_queue_is_not_taken_up(app, db, 
     message = notices.notify(worker, order, "notice", texts.cancelled_text(order, worker))
     db.session.commit()  # Redis was down: the outbox row waits for the relay
     clock.tick(timedelta(minutes=3))
-    assert reminders.redrive(utcnow()) == 0
+    assert sweep.redrive(utcnow()) == 0
     outbox.relay()  # a backlog: its job waits in the queue
     clock.tick(timedelta(minutes=3))
-    assert reminders.redrive(utcnow()) == 0
+    assert sweep.redrive(utcnow()) == 0
     assert fresh(db, message.id).attempts == 0
     run_jobs(app, redis_conn)
     assert fresh(db, message.id).sid and len(twilio.creates) == 1

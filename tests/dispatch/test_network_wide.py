@@ -11,9 +11,9 @@ from sqlalchemy import func, insert, select
 
 from core import service as core_service
 from core.timeutil import utcnow
-from dispatch.models import Message, MessageReader
+from dispatch.models import Message, MessageReader, Offer
 from orders import service as orders_service
-from orders.models import Offer, Order
+from orders.models import Order
 from tests import factories
 from tests.dispatch.sms import send
 from tests.races import Holder, in_thread, wait_for_lock_wait

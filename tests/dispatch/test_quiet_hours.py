@@ -6,9 +6,8 @@ from freezegun import freeze_time
 from rq import Queue
 from sqlalchemy import select
 
-from dispatch import jobs, notices, reminders, texts
-from dispatch.models import Message
-from orders.models import Offer
+from dispatch import jobs, notices, sweep, texts
+from dispatch.models import Message, Offer
 from tests import factories
 from tests.dispatch.rq_process import run_jobs
 from tests.dispatch.sms import send
@@ -59,7 +58,7 @@ def test_an_offer_planned_before_quiet_hours_waits_for_the_morning_if_its_job_ru
     assert db.session.scalars(select(Message)).all() == []
     assert scheduled(redis_conn) == {f"offer-{offer_id}-morning": MORNING for offer_id in offer_ids}
     with freeze_time(msk(1, 21, 10)):  # the sweep sees jobs waiting for the morning, not lost ones
-        assert reminders.redrive(msk(1, 21, 10)) == 0
+        assert sweep.redrive(msk(1, 21, 10)) == 0
     assert Queue("sms", connection=redis_conn).job_ids == []
     with freeze_time(MORNING):
         run_jobs(app, redis_conn)
@@ -96,7 +95,7 @@ def test_a_notice_of_a_later_shift_waits_for_the_morning(db, pool, redis_conn):
 def test_an_evening_reminder_late_into_quiet_hours_is_withdrawn_and_the_last_call_asks_instead(db, pool):
     order, offers = booked_on(pool, msk(2, 9), states=("booked", "booked", "waitlisted"))
     with freeze_time(msk(1, 18, 1)):
-        reminders.sweep()
+        sweep.sweep()
     [late] = outgoing(db, pool.crew[0], "reminder")
     with freeze_time(msk(1, 21, 5)):  # its job ran only after 21:00: "tomorrow" would wake him
         assert jobs.send_message(late.id) is None
@@ -106,7 +105,7 @@ def test_an_evening_reminder_late_into_quiet_hours_is_withdrawn_and_the_last_cal
     assert offers[0].confirm_by is None  # not asked, so not bound to answer by the last call
     last_call = msk(2, 7)
     with freeze_time(last_call):
-        reminders.sweep()
+        sweep.sweep()
     db.session.refresh(offers[0])
     assert offers[0].state == "booked" and offers[0].confirm_by == last_call + timedelta(minutes=30)
     assert "Reply 1 4821 within 30 min" in outgoing(db, pool.crew[0], "reminder")[-1].body
@@ -115,7 +114,7 @@ def test_an_evening_reminder_late_into_quiet_hours_is_withdrawn_and_the_last_cal
 def test_the_last_call_in_quiet_hours_goes_only_to_a_worker_who_must_still_answer(db, pool):
     order, offers = booked_on(pool, msk(2, 8, 30), states=("booked", "confirmed"))  # the last call is at 06:30
     with freeze_time(msk(2, 6, 30)):
-        reminders.sweep()
+        sweep.sweep()
     [ask] = outgoing(db, pool.crew[0], "reminder")
     [see_you] = outgoing(db, pool.crew[1], "reminder")
     with freeze_time(msk(2, 6, 31)):
@@ -127,7 +126,7 @@ def test_the_last_call_in_quiet_hours_goes_only_to_a_worker_who_must_still_answe
 def test_a_reminder_taken_up_after_the_shift_began_is_not_sent(db, pool):
     order, _offers = booked_on(pool, msk(2, 14))
     with freeze_time(msk(2, 12)):
-        reminders.sweep()
+        sweep.sweep()
     [last_call] = outgoing(db, pool.crew[0], "reminder")
     with freeze_time(msk(2, 14, 5)):  # its job was lost, and the sweep took it up too late
         assert jobs.send_message(last_call.id) is None

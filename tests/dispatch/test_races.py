@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from core.models import Outbox
 from core.timeutil import utcnow
-from dispatch import inbound, reminders
+from dispatch import inbound, sweep
 from orders import attendance
 from orders import service as orders_service
-from orders.models import Attendance, Offer, Order
+from orders.models import Attendance, Order
+from dispatch.models import Offer
 from tests import factories
 from tests.races import Holder, in_thread, wait_for_lock_wait
 
@@ -67,10 +68,10 @@ def test_the_sweep_does_not_expire_a_place_confirmed_while_it_waited(app, db, ci
     worker_reply.lock("order", order.id)
     worker_reply.execute("UPDATE offer SET state = 'confirmed', confirm_by = NULL, confirmed_at = now() WHERE id = :id",
                          id=booked.id)
-    sweep = in_thread(app, reminders.sweep, now)
-    wait_for_lock_wait(sweep)
+    sweeping = in_thread(app, sweep.sweep, now)
+    wait_for_lock_wait(sweeping)
     worker_reply.commit()
-    sweep.result(timeout=20)
+    sweeping.result(timeout=20)
     assert _state(db, booked.id) == "confirmed"
     assert _state(db, queued.id) == "waitlisted"
 

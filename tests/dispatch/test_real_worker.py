@@ -1,4 +1,4 @@
-"""The whole path through a real `rq worker` process: waves, replies, reminders, attendance, ratings;
+"""The whole path through a real `flask worker` process: waves, replies, reminders, attendance, ratings;
 and a worker killed in the middle of a wave."""
 from collections import Counter
 from datetime import timedelta
@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from core import outbox
 from core.models import Outbox
 from core.timeutil import utcnow
-from dispatch import jobs, notices, reminders, texts
-from dispatch.models import Message
+from dispatch import jobs, notices, sweep, texts
+from dispatch.models import Message, Offer
 from orders import service as order_service
-from orders.models import Offer, Order
+from orders.models import Order
 from ratings.models import RatingEvent
 from tests import factories
 from tests.dispatch.rq_process import RqWorker, eventually, rq_worker
@@ -55,12 +55,12 @@ def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, r
         finally:
             first.kill()  # SIGKILL to the worker and its work horse, mid-wave
         assert sent_offers(db, order) < 30
-        for key in redis_conn.scan_iter("artel:sending:*"):  # the dead job's send lock expires by itself...
+        for key in redis_conn.scan_iter("artel:lock:sending:*"):  # the dead job's send lock expires by itself...
             assert 0 < redis_conn.ttl(key) <= jobs.SEND_LOCK_SECONDS
             redis_conn.delete(key)  # ...here at once rather than in two minutes
         with rq_worker(tmp_path, **twilio) as second:
             # Anything the killed process held is taken up again by the sweep (offers unsent after 2 minutes).
-            reminders.redrive(utcnow() + timedelta(minutes=3))
+            sweep.redrive(utcnow() + timedelta(minutes=3))
             assert eventually(lambda: sent_offers(db, order) == 30, 120), second.output()
         phones = Counter(create["To"] for create in fake.creates)
     offered = {w.phone for w in fresh(db, select(Worker).join(Offer, Offer.worker_id == Worker.id)
@@ -86,7 +86,7 @@ def test_a_notice_a_twilio_500_failed_is_taken_up_by_the_sweep_and_sent_once(app
             first = f"outbox-{db.session.scalar(select(Outbox.id).where(Outbox.job == 'dispatch.jobs.send_message'))}"
             assert eventually(lambda: Job.fetch(first, connection=redis_conn).get_status() == "failed", 60), rq.output()
             assert fresh(db, select(Message.status, Message.sid).where(Message.id == message.id)).one() == ("sending", None)
-            assert reminders.redrive(utcnow() + timedelta(minutes=3)) == 1  # the sweep, as it runs two minutes on
+            assert sweep.redrive(utcnow() + timedelta(minutes=3)) == 1  # the sweep, as it runs two minutes on
             assert eventually(lambda: fresh(db, select(Message.sid).where(Message.id == message.id)).scalar(), 60), \
                 rq.output()
         assert len(fake.stored) == 1 and len(fake.creates) == 2  # sent once: the first try never reached Twilio
@@ -110,7 +110,7 @@ def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, 
         booked, waiting = offered[:3], offered[3]
 
         # The shift starts within two hours: the worker's own sweep sends the last reminder to each booked.
-        redis_conn.delete("artel:reminders:sweep")
+        redis_conn.delete("artel:once:sweep")
 
         def reminded():
             return fresh(db, select(func.count()).select_from(Message).where(
@@ -122,7 +122,7 @@ def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, 
         assert "you are confirmed" in send(client, booked[1].phone, f"1 {order.code}").get_data(as_text=True)
 
         # The third never confirms: past his window, his place goes to the waitlist, who is told by SMS.
-        reminders.sweep(utcnow() + timedelta(minutes=31))
+        sweep.sweep(utcnow() + timedelta(minutes=31))
 
         def promoted_told():
             return fresh(db, select(Message).where(Message.kind == "notice", Message.worker_id == waiting.id,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import service as core_service
 from core.models import Outbox
-from dispatch import jobs, reminders
+from dispatch import jobs, sweep
 from dispatch.models import Alert, Message
 from tests import factories
 from tests.dispatch.sms import send
@@ -35,14 +35,14 @@ def sent_to(db, worker, kind=None):
 
 def test_nothing_is_sent_before_the_evening_before(db, shift):
     order, crew, _offers, _waiting = shift
-    assert reminders.sweep(EVENING - timedelta(hours=1)) == 0
+    assert sweep.sweep(EVENING - timedelta(hours=1)) == 0
     assert sent_to(db, crew[0]) == []
 
 
 def test_the_evening_reminder_asks_to_confirm_once(db, shift):
     order, crew, offers, _waiting = shift
-    assert reminders.sweep(EVENING) == 3
-    assert reminders.sweep(EVENING + timedelta(minutes=5)) == 0  # a repeated sweep sends nothing again
+    assert sweep.sweep(EVENING) == 3
+    assert sweep.sweep(EVENING + timedelta(minutes=5)) == 0  # a repeated sweep sends nothing again
     [message] = sent_to(db, crew[0], "reminder")
     assert message.body.startswith("Reminder: tomorrow 09:00, order 4821") and "Reply 1 4821" in message.body
     assert message.status == "queued" and message.order_id == order.id
@@ -54,10 +54,10 @@ def test_the_evening_reminder_asks_to_confirm_once(db, shift):
 
 def test_too_late_for_the_evening_the_last_call_is_the_only_reminder(db, shift):
     order, crew, offers, _waiting = shift
-    assert reminders.sweep(EVENING.replace(hour=18, minute=30)) == 0  # 21:30 in Moscow: quiet hours
-    assert reminders.sweep(START - timedelta(hours=2, minutes=30)) == 0  # 06:30 on the day: no "tomorrow"
+    assert sweep.sweep(EVENING.replace(hour=18, minute=30)) == 0  # 21:30 in Moscow: quiet hours
+    assert sweep.sweep(START - timedelta(hours=2, minutes=30)) == 0  # 06:30 on the day: no "tomorrow"
     assert sent_to(db, crew[0]) == []
-    assert reminders.sweep(LAST_CALL) == 3
+    assert sweep.sweep(LAST_CALL) == 3
     [message] = sent_to(db, crew[0], "reminder")
     assert message.body.startswith("Today 09:00, order 4821") and "Reply 1 4821 within 30 min" in message.body
 
@@ -65,7 +65,7 @@ def test_too_late_for_the_evening_the_last_call_is_the_only_reminder(db, shift):
 def test_one_confirms_and_the_reminder_is_sent_through_the_gateway_once(app, client, db, shift):
     order, crew, offers, _waiting = shift
     with freeze_time(EVENING):
-        reminders.sweep()
+        sweep.sweep()
     [message] = sent_to(db, crew[0], "reminder")
     with freeze_time(EVENING + timedelta(minutes=1)):  # the job runs that evening
         assert jobs.send_message(message.id).startswith("SM")
@@ -78,9 +78,9 @@ def test_one_confirms_and_the_reminder_is_sent_through_the_gateway_once(app, cli
 
 def test_at_the_last_call_an_unconfirmed_place_goes_to_the_waitlist(client, db, shift):
     order, crew, offers, waiting = shift
-    reminders.sweep(EVENING)
+    sweep.sweep(EVENING)
     send(client, crew[0].phone, "1")
-    reminders.sweep(LAST_CALL + timedelta(seconds=1))
+    sweep.sweep(LAST_CALL + timedelta(seconds=1))
     for offer in (*offers, waiting):
         db.session.refresh(offer)
     assert offers[0].state == "confirmed"
@@ -96,11 +96,11 @@ def test_at_the_last_call_an_unconfirmed_place_goes_to_the_waitlist(client, db, 
 
 def test_a_promoted_worker_who_does_not_confirm_loses_the_place_only_to_someone_waiting(db, network, shift):
     order, crew, offers, waiting = shift
-    reminders.sweep(EVENING)
-    reminders.sweep(LAST_CALL + timedelta(seconds=1))
+    sweep.sweep(EVENING)
+    sweep.sweep(LAST_CALL + timedelta(seconds=1))
     db.session.refresh(waiting)
     assert waiting.state == "booked"
-    reminders.sweep(waiting.confirm_by + timedelta(seconds=1))
+    sweep.sweep(waiting.confirm_by + timedelta(seconds=1))
     db.session.refresh(waiting)
     assert waiting.state == "booked" and waiting.confirm_by is None  # nobody else waits: he keeps it
 
@@ -111,24 +111,24 @@ def test_an_order_short_four_hours_before_alerts_once(db, network, shift):
         offer.state = "dropped"
     waiting.state = "declined"
     db.session.commit()
-    reminders.sweep(START - timedelta(hours=5))
+    sweep.sweep(START - timedelta(hours=5))
     assert db.session.scalars(select(Alert)).all() == []
-    reminders.sweep(START - timedelta(hours=4))
-    reminders.sweep(START - timedelta(hours=3))
+    sweep.sweep(START - timedelta(hours=4))
+    sweep.sweep(START - timedelta(hours=3))
     [alert] = db.session.scalars(select(Alert)).all()
     assert (alert.kind, alert.detail, alert.order_id, alert.franchise_id) == ("short", "1/2", order.id, order.franchise_id)
 
 
 def test_stop_stops_every_message_at_once(client, db, shift):
     order, crew, offers, _waiting = shift
-    reminders.sweep(EVENING)
+    sweep.sweep(EVENING)
     [queued] = sent_to(db, crew[0], "reminder")
     send(client, crew[0].phone, "STOP")
     db.session.expire_all()  # the job runs in a session of its own
     assert jobs.send_message(queued.id) is None  # queued before the STOP, never sent after it
     db.session.refresh(queued)
     assert queued.status == "cancelled" and queued.sid is None
-    reminders.sweep(LAST_CALL + timedelta(seconds=1))
+    sweep.sweep(LAST_CALL + timedelta(seconds=1))
     assert len(sent_to(db, crew[0])) == 1  # and nothing new is written to him
 
 
@@ -136,7 +136,7 @@ def test_at_the_start_the_order_runs_and_unanswered_offers_expire(db, network, s
     order, crew, offers, waiting = shift
     late = factories.worker(network.moscow, phone="+79160000099")
     unanswered = factories.offer(order, late)
-    reminders.sweep(START + timedelta(minutes=1))
+    sweep.sweep(START + timedelta(minutes=1))
     db.session.refresh(order)
     db.session.refresh(unanswered)
     db.session.refresh(waiting)
@@ -173,7 +173,7 @@ def test_a_deleted_site_stops_no_reminder_and_its_text_still_says_where(app, db,
     [early_worker] = crew_of(network, earlier, 1, "+7916500")
     core_service.soft_delete(other_site, network.admin)  # the order before the others is the broken one
     with freeze_time(EVENING), as_the_rq_worker(app):
-        assert reminders.sweep() == 4
+        assert sweep.sweep() == 4
     [reminder] = sent_to(db, early_worker, "reminder")
     assert reminder.body.startswith("Reminder: tomorrow 08:00, order 1234, Warehouse 7, Lesnaya 3")
     assert all(len(sent_to(db, w, "reminder")) == 1 for w in crew[:3])  # the orders after it are reminded too
@@ -188,8 +188,8 @@ def test_one_broken_order_is_logged_and_alerted_once_and_the_sweep_goes_on(db, n
                              starts_at=START - timedelta(hours=1), status="dispatching")  # short: a wave is due
     crew_of(network, broken, 1, "+7916600")
     with freeze_time(EVENING):
-        reminders.sweep()
-        reminders.sweep(EVENING + timedelta(minutes=1))  # the broken order fails again; the rest is done
+        sweep.sweep()
+        sweep.sweep(EVENING + timedelta(minutes=1))  # the broken order fails again; the rest is done
     assert all(len(sent_to(db, w, "reminder")) == 1 for w in crew[:3])
     [alert] = db.session.scalars(select(Alert)).all()
     assert (alert.kind, alert.order_id, alert.franchise_id, alert.detail) == (
@@ -201,7 +201,7 @@ def test_a_worker_deleted_from_the_pool_still_hears_about_the_shift_he_holds(app
     core_service.soft_delete(crew[0], network.admin)
     with freeze_time(EVENING):
         with as_the_rq_worker(app):
-            assert reminders.sweep() == 3
+            assert sweep.sweep() == 3
         [reminder] = sent_to(db, crew[0], "reminder")
         assert reminder.body.startswith("Reminder: tomorrow 09:00, order 4821")
         with as_the_rq_worker(app):

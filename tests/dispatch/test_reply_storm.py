@@ -7,7 +7,7 @@ from urllib.request import Request, urlopen
 
 from sqlalchemy import func, select
 
-from orders.models import HOLDING_STATES, Offer
+from dispatch.models import HOLDING_STATES, Offer
 from tests import factories
 from tests.dispatch.sms import reply_form, signed
 

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from core.timeutil import utcnow
 from dispatch import states
-from dispatch.models import Alert
+from dispatch.models import Alert, Offer
 from dispatch.jobs import withdraw_worker
-from orders.models import Offer
 from tests import factories
 from tests.dispatch.sms import send
 from workers import service as workers_service

@@ -6,14 +6,15 @@ from rq import Queue
 from sqlalchemy import select
 
 from core import queue
-from dispatch import notices, throttle
+from core import outbox, throttle
+from dispatch import promises
 from dispatch.models import Message
 from tests import factories
 
 
 def test_the_bucket_gives_its_burst_then_one_token_per_interval(app, redis_conn):
     with app.app_context():
-        waits = [throttle.take(rate=0.5, burst=5) for _ in range(50)]
+        waits = [throttle.take("test", rate=0.5, burst=5) for _ in range(50)]
     assert waits[:5] == [0.0] * 5
     assert all(0 < w <= 2.0 for w in waits[5:])  # the next token is at most 1/rate away, never free
 
@@ -23,7 +24,7 @@ def test_concurrent_takers_share_one_bucket(app, redis_conn):
 
     def taker():
         with app.app_context():
-            granted.extend(w for w in (throttle.take(rate=0.5, burst=10) for _ in range(25)) if w == 0)
+            granted.extend(w for w in (throttle.take("test", rate=0.5, burst=10) for _ in range(25)) if w == 0)
 
     threads = [threading.Thread(target=taker) for _ in range(8)]
     for t in threads:
@@ -34,13 +35,9 @@ def test_concurrent_takers_share_one_bucket(app, redis_conn):
 
 
 def test_no_limit_means_no_wait(app, redis_conn):
-    app.config["SMS_RATE_PER_SECOND"] = 0
-    try:
-        with app.app_context():
-            assert throttle.wait_for_token() == 0.0
-            assert redis_conn.exists(throttle.KEY) == 0
-    finally:
-        app.config["SMS_RATE_PER_SECOND"] = 30.0
+    with app.app_context():
+        assert throttle.wait_for_token("test", rate=0, burst=30) == 0.0
+    assert list(redis_conn.scan_iter("artel:bucket:*")) == []
 
 
 @freeze_time("2026-12-01 10:00:00")  # 13:00 in Moscow: no quiet hours hold an offer back
@@ -50,8 +47,10 @@ def test_urgent_orders_offers_leave_first(app, db, network, redis_conn):
     worker = factories.worker(network.moscow, language="en")
     calm_offer, urgent_offer = factories.offer(calm, worker), factories.offer(urgent, worker,
                                                                                 starts_at=calm.ends_at)
-    notices.queue_offer(calm, calm_offer.id)  # queued first
-    notices.queue_offer(urgent, urgent_offer.id)
+    promises.send_offers([calm_offer.id], calm.urgent)  # promised first
+    promises.send_offers([urgent_offer.id], urgent.urgent)
+    db.session.commit()
+    outbox.relay()
     assert Queue("urgent", connection=redis_conn).count == 1 and Queue("sms", connection=redis_conn).count == 1
     queue.AppSimpleWorker(list(queue.QUEUES), connection=redis_conn, app=app).work(burst=True)
     sent = db.session.scalars(select(Message).where(Message.direction == "out").order_by(Message.id)).all()
@@ -64,7 +63,7 @@ def test_a_second_job_for_the_same_offer_stays_away_while_the_first_sends(app, d
 
     order = factories.order(network.a_site, code="3333")
     offer = factories.offer(order, factories.worker(network.moscow, language="en"))
-    with redis_conn.lock(f"artel:sending:offer:{offer.id}", timeout=5):  # the first job, mid-send
+    with redis_conn.lock(f"artel:lock:sending:offer:{offer.id}", timeout=5):  # the first job, mid-send
         assert jobs.send_offer(offer.id) is None
     assert db.session.scalars(select(Message)).all() == []
     assert jobs.send_offer(offer.id).startswith("SM")  # once the first is done (or dead), it goes
@@ -75,14 +74,15 @@ def test_the_sweep_does_not_queue_again_what_is_still_waiting(app, db, network, 
     from datetime import timedelta
 
     from core.timeutil import utcnow
-    from dispatch import reminders
+    from dispatch import sweep
 
     order = factories.order(network.a_site, code="4444", starts_at=utcnow() + timedelta(days=3))
     waiting, lost, popped = (factories.offer(order, factories.worker(network.moscow)) for _ in range(3))
-    notices.queue_offer(order, waiting.id)  # behind a backlog, still queued
-    notices.queue_offer(order, popped.id)
+    promises.send_offers([waiting.id, popped.id], order.urgent)  # behind a backlog, still queued
+    db.session.commit()
+    outbox.relay()
     sms = Queue("sms", connection=redis_conn)
     redis_conn.lrem(sms.key, 0, f"offer-{popped.id}")  # taken by a worker killed before it marked the job started
     assert sms.fetch_job(f"offer-{popped.id}").get_status() == "queued"  # in no queue, whatever its status says
-    assert reminders.redrive(utcnow() + timedelta(minutes=3)) == 2  # the lost one and the popped one
+    assert sweep.redrive(utcnow() + timedelta(minutes=3)) == 2  # the lost one and the popped one
     assert sorted(sms.job_ids) == sorted(f"offer-{o.id}" for o in (waiting, lost, popped))

@@ -4,8 +4,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from dispatch import gateway, jobs
-from dispatch.models import Message
-from orders.models import Offer
+from dispatch.models import Message, Offer
 from tests import factories
 from tests.dispatch.sms import signed
 from workers.models import Worker

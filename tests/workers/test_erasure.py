@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from core.models import AuditEntry
-from dispatch.models import Message
-from orders.models import Attendance, Offer
+from dispatch.models import Message, Offer
+from orders.models import Attendance
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
 from tests import factories

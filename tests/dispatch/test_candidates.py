@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from geopy.distance import geodesic
 
-from orders.models import Offer, Order
+from orders.models import Order
+from dispatch.models import Offer
 from tests import factories
 from workers.availability import ALL_HOURS, hours_mask
-from workers.candidates import Shift, find_candidates, score
+from dispatch.candidates import Shift, find_candidates, score
 from workers.models import WorkerBlackout
 
 SITE = (55.7558, 37.6173)

@@ -38,7 +38,7 @@ from core.geo import bounding_box, haversine_sql
 from core.tenancy import network_wide
 from core.timeutil import utcnow
 from extensions import db
-from orders.models import HOLDING_STATES, Offer
+from dispatch.models import HOLDING_STATES, Offer
 from workers.availability import shift_dates, shift_needs
 from workers.models import Worker, WorkerBlackout
 

@@ -1,18 +1,13 @@
-"""One token bucket in Redis for every outgoing SMS, shared by all workers and processes.
+"""Token buckets in the queue's Redis, shared by every worker and process (outgoing SMS use one).
 
-The bucket holds up to ``SMS_BURST`` tokens and refills at ``SMS_RATE_PER_SECOND``; a send
-takes one token or learns how long to wait for it. The arithmetic runs as one Lua script
-on Redis's own clock, so two workers can never take the same token. Which message goes
-first is the queues' business: urgent orders' SMS sit on the ``urgent`` queue, which
-every worker drains before the others.
+A bucket holds up to ``burst`` tokens and refills at ``rate`` a second; a caller takes one
+token or learns how long to wait for it. The arithmetic runs as one Lua script on Redis's
+own clock, so two workers can never take the same token.
 """
 import time
 
-from flask import current_app
-
 from core import queue
 
-KEY = "artel:sms:bucket"
 MAX_WAIT_SECONDS = 30.0  # a job never sleeps longer than this at once; it asks again
 
 # KEYS[1] the bucket; ARGV rate/s, burst. Returns 0 when a token was taken, else the wait in microseconds.
@@ -32,19 +27,18 @@ return wait
 """
 
 
-def take(rate: float, burst: int) -> float:
-    """Take one token if there is one (return 0.0), else return the seconds until there will be."""
+def take(key: str, rate: float, burst: int) -> float:
+    """Take one token of bucket key if there is one (return 0.0), else return the seconds until there will be."""
     script = queue.connection().register_script(_TAKE)
-    return int(script(keys=[KEY], args=[rate, max(1, burst)])) / 1_000_000
+    return int(script(keys=[f"artel:bucket:{key}"], args=[rate, max(1, burst)])) / 1_000_000
 
 
-def wait_for_token() -> float:
-    """Block until the bucket gives this send a token; return the seconds waited."""
-    rate = current_app.config["SMS_RATE_PER_SECOND"]
+def wait_for_token(key: str, rate: float, burst: int) -> float:
+    """Block until bucket key gives the caller a token (rate 0: no limit); return the seconds waited."""
     if rate <= 0:
         return 0.0
     waited = 0.0
-    while (pause := take(rate, current_app.config["SMS_BURST"])) > 0:
+    while (pause := take(key, rate, burst)) > 0:
         pause = min(pause, MAX_WAIT_SECONDS)
         time.sleep(pause)
         waited += pause

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from core.models import Outbox
 from dispatch import jobs
-from dispatch.models import Alert, Message
-from orders.models import Offer, Order
+from dispatch.models import Alert, Message, Offer
+from orders.models import Order
 from tests import factories
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
@@ -177,6 +177,6 @@ def test_a_draft_goes_out_only_when_confirmed(client, db, network, order):
     db.session.expire_all()
     assert db.session.get(Order, draft.id).status == "dispatching"
     [promise] = db.session.scalars(select(Outbox)).all()
-    assert (promise.job, promise.args) == ("dispatch.jobs.plan_order", [draft.id])
+    assert (promise.job, promise.args) == ("dispatch.jobs.plan_order", [draft.id, 1])
     response = client.post(f"/orders/{draft.id}/dispatch")  # twice: refused, nothing promised again
     assert response.status_code == 409 and len(db.session.scalars(select(Outbox)).all()) == 1

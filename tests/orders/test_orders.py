@@ -1,4 +1,4 @@
-"""From an order to offers: rates, target, outbox, waves, sending once, quiet hours, the API."""
+"""From an order to offers: rates, target, outbox, the first wave and its sending, quiet hours, the order API."""
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -13,9 +13,9 @@ from core import outbox, queue
 from core import service as core_service
 from core.models import Outbox
 from dispatch import jobs
-from dispatch.models import Message
+from dispatch.models import Message, Offer
 from dispatch.texts import segments
-from orders.models import Offer, Order, RateCard
+from orders.models import Order, RateCard
 from tests import factories
 from tests.dispatch.sms import send
 
@@ -58,7 +58,7 @@ def test_an_order_freezes_rates_books_fifteen_for_ten_and_is_promised_to_the_que
     assert (body["booking_target"], body["pay_rate"], body["bill_rate"]) == (15, "110.00", "210.00")  # the 10+ tier
     assert len(body["code"]) == 4 and body["status"] == "dispatching"
     row = db.session.scalar(select(Outbox))
-    assert (row.job, row.args, row.enqueued_at is not None) == ("dispatch.jobs.plan_order", [body["id"]], True)
+    assert (row.job, row.args, row.enqueued_at is not None) == ("dispatch.jobs.plan_order", [body["id"], 1], True)
     assert Queue("dispatch", connection=redis_conn).job_ids == [f"outbox-{row.id}"]
 
 

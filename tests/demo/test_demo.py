@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from clients.models import SITE_CONDITIONS, Client, Site
-from core import demo
+from demo import builder as demo
 from core.geo import haversine_km
 from core.models import User
 from extensions import db as _db

@@ -1,0 +1,140 @@
+"""Dispatch's one face: what orders, the order pages and the worker card ask of dispatch.
+
+Orders decide what a client asks for (the shift, the headcount, the status); dispatch
+decides who works it: candidates, waves of offers, places, reminders. Other packages call
+dispatch through this module only (tests/test_architecture.py holds orders to it).
+"""
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core import locks
+from core.tenancy import current_scope, network_wide
+from core.timeutil import utcnow
+from dispatch import booking, notices, promises, states, texts
+from dispatch.alerts import alerts_of  # noqa: F401  (the order page's open alerts)
+from dispatch.candidates import Shift, candidates_with_workers  # noqa: F401  (the candidates page and API)
+from dispatch.console import ConsoleError, book, resend, unbook  # noqa: F401  (the dispatcher's hands)
+from dispatch.models import HOLDING_STATES, Message, Offer
+from dispatch.overbooking import fixed_target, prob_at_least
+from extensions import db
+from orders.models import Order
+from workers.models import Worker
+
+
+def start(order: Order) -> None:
+    """Promise the order's first wave of offers (the caller commits)."""
+    promises.plan_wave(order.id)
+
+
+def initial_target(needed: int, factor: Decimal | str) -> int:
+    """Return the places to book for needed workers: by the fixed factor, or needed until auto plans more."""
+    return needed if factor == "auto" else fixed_target(needed, float(factor))
+
+
+def cancel_offers(order: Order) -> None:
+    """Close every offer of a cancelled order and tell everyone who said yes (the caller commits)."""
+    for offer in db.session.scalars(locks.fresh(select(Offer).where(
+            Offer.order_id == order.id, Offer.state.in_(states.sources("cancel_order"))))):
+        if offer.state != states.OFFERED:  # those who never answered need no word
+            worker = db.session.get(Worker, offer.worker_id)
+            notices.notify(worker, order, "notice", texts.cancelled_text(order, worker))
+        states.move(offer, "cancel_order")
+
+
+def replan_after_change(order: Order, moved: bool) -> None:
+    """Re-plan an order whose headcount or time changed: booked workers are told (the caller commits).
+
+    A new time moves every open offer and asks the booked to confirm again (a worker whose
+    other shift now overlaps loses this one). Fewer workers release the latest, unconfirmed
+    bookings first; more workers take the waitlist first, then a new wave.
+    """
+    if order.overbooking_factor is not None:
+        order.booking_target = fixed_target(order.workers_needed, float(order.overbooking_factor))
+    else:
+        order.booking_target = max(order.workers_needed,
+                                   min(order.booking_target, int(order.workers_needed * order.max_factor)))
+    if moved:
+        _move_offers(order)
+    _fit_to_target(order)
+
+
+def _move_offers(order: Order) -> None:
+    for offer in db.session.scalars(locks.fresh(select(Offer).where(Offer.order_id == order.id, Offer.state.in_(
+            (*states.OPEN, *states.HOLDING))))):
+        offer.starts_at, offer.ends_at = order.starts_at, order.ends_at
+        if offer.state not in states.HOLDING:
+            continue
+        worker = db.session.get(Worker, offer.worker_id)
+        if booking.clashes(worker, order):
+            states.move(offer, "unbook")
+            notices.notify(worker, order, "notice", texts.released_text(order, worker))
+            continue
+        states.move(offer, "move")
+        offer.confirmed_at, offer.confirm_by, offer.reminder_stage = None, None, 0
+        notices.notify(worker, order, "notice", texts.moved_text(order, worker))
+
+
+def _fit_to_target(order: Order) -> None:
+    """Release surplus places, or fill free ones from the waitlist and then a new wave."""
+    db.session.flush()
+    holding = list(db.session.scalars(locks.fresh(select(Offer).where(
+        Offer.order_id == order.id, Offer.state.in_(states.HOLDING))
+        .order_by((Offer.state == states.CONFIRMED).asc(), Offer.booked_at.desc()))))
+    for offer in holding[:max(0, len(holding) - order.booking_target)]:
+        states.move(offer, "unbook")
+        worker = db.session.get(Worker, offer.worker_id)
+        notices.notify(worker, order, "notice", texts.released_text(order, worker))
+    db.session.flush()
+    while (promoted := booking.promote_waitlist(order)) is not None:
+        booking.announce_promotion(order, promoted, utcnow())
+    order.status = "filled" if booking.held_places(order) >= order.booking_target else "dispatching"
+    if order.status == "dispatching":
+        booking.replan(order)
+
+
+def offers_of(order: Order) -> list[tuple[Offer, Worker]]:
+    return list(db.session.execute(select(Offer, Worker).join(Worker, Offer.worker_id == Worker.id)
+                                   .where(Offer.order_id == order.id).order_by(Offer.id)))
+
+
+def fill_status(order: Order) -> dict:
+    """Return the fill board's figures: counts by state and P(at least N of the booked come)."""
+    rows = offers_of(order)
+    counts = {}
+    for offer, _worker in rows:
+        counts[offer.state] = counts.get(offer.state, 0) + 1
+    booked = [float(w.reliability) for o, w in rows if o.state in HOLDING_STATES]
+    return {"counts": counts, "booked": len(booked), "target": order.booking_target, "needed": order.workers_needed,
+            "show_up_probability": round(prob_at_least(order.workers_needed, booked), 4)}
+
+
+def booked_workers(order: Order) -> list[Worker]:
+    """Return the workers holding a place on the order, in the order they took it."""
+    return list(db.session.scalars(select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
+        Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES)).order_by(Offer.booked_at, Worker.id)))
+
+
+def shift_history(worker: Worker, limit: int = 50) -> list:
+    """Return the worker's offers with their orders, latest shift first."""
+    return list(db.session.execute(select(Offer, Order).join(Order, Offer.order_id == Order.id)
+                                   .where(Offer.worker_id == worker.id).order_by(Order.starts_at.desc()).limit(limit)))
+
+
+def busy_elsewhere(worker: Worker) -> list[tuple]:
+    """Return (starts_at, ends_at) of the coming shifts the worker holds with franchises the caller cannot see.
+
+    Times only: the other franchise's order, client and site stay its own.
+    """
+    scope = current_scope()
+    if scope is None:
+        return []  # head office sees every shift in the history itself
+    return [tuple(row) for row in db.session.execute(network_wide(select(Offer.starts_at, Offer.ends_at).where(
+        Offer.worker_id == worker.id, Offer.state.in_(HOLDING_STATES), Offer.franchise_id != scope.franchise_id,
+        Offer.ends_at >= utcnow()).order_by(Offer.starts_at), Offer))]
+
+
+def messages(worker: Worker, limit: int = 50) -> list:
+    """Return the worker's SMS in and out, latest first."""
+    return list(db.session.scalars(select(Message).where(Message.worker_id == worker.id)
+                                   .order_by(Message.id.desc()).limit(limit)))
