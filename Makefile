@@ -32,9 +32,12 @@ run: venv translations
 	@echo "Artel is at http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --no-debugger
 
-## make test: the whole suite against PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL)
+## make test: start PostgreSQL and Redis if they are down, install chromium and faketime if missing,
+## run the whole suite (TEST_DATABASE_URL, TEST_REDIS_URL), then run it again at 02:00 in Moscow
 test: venv-dev translations
+	bash tests/prepare-machine.sh
 	$(BIN)/python -m pytest
+	bash tests/at-night.sh $(BIN)/python -m pytest
 
 ## make bench: benchmarks against PostgreSQL and Redis, written to bench/results.json
 bench: venv-dev translations

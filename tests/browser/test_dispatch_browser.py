@@ -2,11 +2,17 @@
 and watches the fill board change without reloading."""
 import re
 
+from freezegun import freeze_time
+
 from core import queue
 from tests import factories
 from tests.browser.test_login_browser import _log_in
 
 
+# Noon in Moscow the day before the shift: outside quiet hours (21:00-08:00) whatever the wall clock says.
+# The clock ticks (the board polls, the server and the RQ worker run in this process); asyncio,
+# which drives Playwright, keeps the real one.
+@freeze_time("2030-06-04 09:00:00", tick=True, real_asyncio=True)
 def test_dispatcher_orders_answers_as_workers_and_watches_the_board(app, live_server, browser, page, network, redis_conn, db):
     network.a_site.lat, network.a_site.lon = 55.7558, 37.6173
     db.session.commit()
