@@ -71,9 +71,9 @@ def register_blueprints(app: Flask) -> None:
     from clients import bp as clients_bp
     from core import api_bp as core_api_bp
     from core import bp as core_bp
+    from core.auth import api_auth_required
     from dispatch import bp as dispatch_bp
     from dispatch import sms_bp
-    from core.auth import api_auth_required
     from extensions import api, csrf
     from franchise import api_bp as franchise_api_bp
     from franchise import bp as franchise_bp

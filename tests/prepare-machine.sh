@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make this machine ready for the suite (`make test` runs it first): PostgreSQL and Redis
-# answering on 127.0.0.1, Debian's chromium for the browser tests, faketime for the night run.
+# answering on 127.0.0.1, Debian's chromium for the browser tests.
 # Where all of that is already so it does nothing: a running service is never stopped or restarted.
 set -euo pipefail
 
@@ -24,11 +24,8 @@ pg_up || { echo "PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
 redis_up || { echo "Redis does not answer on 127.0.0.1:6379" >&2; exit 1; }
 
 # Debian's packages only: the browser tests drive /usr/bin/chromium, never a downloaded browser.
-missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v faketime >/dev/null || missing+=(faketime)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing ${missing[*]}"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi

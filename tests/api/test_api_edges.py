@@ -3,9 +3,17 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from freezegun import freeze_time
 
 from core.service import issue_token
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _the_day_before_the_shift():
+    """The orders below start on 2027-03-02, a day ahead, whenever the suite runs."""
+    with freeze_time("2027-03-01 09:00:00"):
+        yield
 
 
 @pytest.fixture
