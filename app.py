@@ -11,6 +11,7 @@ def create_app(config_object=Config) -> Flask:
     app.config.from_object(config_object)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     register_models()
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -38,9 +39,15 @@ def register_periodic_tasks() -> None:
     import dispatch.sweep  # noqa: F401  (reminders, alerts, and work a killed job left undone)
 
 
+def register_converters(app: Flask) -> None:
+    from core.fields import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # ids beyond PostgreSQL's integer are a 404, never a 500
+
+
 def register_extensions(app: Flask) -> None:
-    from core import i18n, queue, security
-    from extensions import api, csrf, db, limiter, login_manager, migrate
+    from core import i18n, openapi, queue, security
+    from extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
@@ -51,7 +58,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
-    api.init_app(app)
+    openapi.init_app(app)
     queue.init_app(app)
 
 
@@ -85,7 +92,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
     for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp):
-        csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge
+        csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge (core.auth.api_requires: 401 before input)
         api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))
 
 

@@ -23,8 +23,8 @@ class HeadOfficeClientForm(ClientForm):
 @requires("clients.view")
 def index():
     q = request.args.get("q", "")[:100]
-    page = request.args.get("page", 1, type=int) or 1
-    clients, total = service.search_clients(q, max(page, 1))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100000)  # the bound of the worker pool's pages
+    clients, total = service.search_clients(q, page)
     return render_template("clients/index.html", clients=clients, total=total, q=q, page=page, page_size=service.PAGE_SIZE)
 
 

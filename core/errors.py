@@ -30,14 +30,14 @@ def _explain(code: int) -> str:
     }.get(code, gettext("The request could not be completed."))
 
 
-def render_error(code: int, message: str | None = None, errors: dict | None = None):
+def render_error(code: int, message: str | None = None, errors: dict | None = None, headers=()):
     message = message or _explain(code)
     if _wants_json():
         body = {"code": code, "status": _status_name(code), "message": message}
         if errors:
             body["errors"] = errors
-        return jsonify(body), code
-    return render_template("errors/error.html", code=code, message=message), code
+        return jsonify(body), code, headers
+    return render_template("errors/error.html", code=code, message=message), code, headers
 
 
 def _status_name(code: int) -> str:
@@ -54,7 +54,9 @@ def init_app(app) -> None:
         custom = data.get("message") or (
             exc.description if exc.code != 429 and exc.description != type(exc).description else None
         )
-        return render_error(exc.code or 500, custom, errors)
+        # the exception's own headers (Allow on a 405, WWW-Authenticate) belong to the answer
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+        return render_error(exc.code or 500, custom, errors, headers)
 
     @app.errorhandler(ValidationError)
     def _invalid(exc):

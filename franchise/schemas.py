@@ -1,6 +1,8 @@
 """API schemas of regions and franchises."""
 from marshmallow import Schema, fields
 
+from core.fields import DecimalString
+
 
 class RegionOut(Schema):
     id = fields.Integer()
@@ -10,7 +12,7 @@ class RegionOut(Schema):
     currency = fields.String()
     center_lat = fields.Float()
     center_lon = fields.Float()
-    radius_km = fields.Decimal(as_string=True)
+    radius_km = DecimalString()
 
 
 class FranchiseOut(Schema):
@@ -19,4 +21,4 @@ class FranchiseOut(Schema):
     tier = fields.String()
     status = fields.String()
     region_id = fields.Integer(allow_none=True)
-    royalty_rate = fields.Decimal(as_string=True)
+    royalty_rate = DecimalString()

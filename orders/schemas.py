@@ -1,21 +1,21 @@
 """API schemas of orders: separate input and output classes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-
+from core.fields import DecimalString, Id, Moment, Text
 
 class OrderIn(Schema):
-    client_id = fields.Integer(required=True, strict=True)
-    site_id = fields.Integer(required=True, strict=True)
-    work_type = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    client_id = Id(required=True, strict=True)
+    site_id = Id(required=True, strict=True)
+    work_type = Text(required=True, validate=validate.Length(min=1, max=40))
     workers_needed = fields.Integer(required=True, strict=True, validate=validate.Range(1, 500))
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
-    skills = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
-    overbooking = fields.String(load_default="1.5", validate=validate.Length(max=5))
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
+    skills = fields.List(Text(validate=validate.Length(max=40)), load_default=list)
+    overbooking = Text(load_default="1.5", validate=validate.Length(max=5))
     urgent = fields.Boolean(load_default=False)
-    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
-    pay_rate = fields.Decimal(load_default=None, allow_none=True, places=2, validate=validate.Range(0, 100000))
-    bill_rate = fields.Decimal(load_default=None, allow_none=True, places=2, validate=validate.Range(0, 100000))
+    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    pay_rate = DecimalString(digits=5, places=2, load_default=None, allow_none=True)
+    bill_rate = DecimalString(digits=5, places=2, load_default=None, allow_none=True)
     dispatch = fields.Boolean(load_default=True)
 
     @validates("overbooking")
@@ -55,11 +55,11 @@ class OrderOut(Schema):
     work_type = fields.String()
     workers_needed = fields.Integer()
     booking_target = fields.Integer()
-    overbooking = fields.Method("_overbooking")
+    overbooking = fields.Method("_overbooking", metadata={"type": "string"})
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
-    pay_rate = fields.Decimal(as_string=True)
-    bill_rate = fields.Decimal(as_string=True)
+    pay_rate = DecimalString()
+    bill_rate = DecimalString()
     urgent = fields.Boolean()
 
     def _overbooking(self, obj):

@@ -4,31 +4,32 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
+from core.fields import DecimalString, Id, Moment, Text
 from core.phones import PhoneField
 from workers.skills import codes_for
 from workers.models import WORKER_STATUSES
 
 
 class WorkerIn(Schema):
-    first_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    last_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    first_name = Text(required=True, validate=validate.Length(min=1, max=80))
+    last_name = Text(required=True, validate=validate.Length(min=1, max=80))
     phone = PhoneField(required=True)
-    region_id = fields.Integer(required=True, strict=True)
+    region_id = Id(required=True, strict=True)
     language = fields.String(load_default="ru", validate=validate.OneOf(["ru", "en"]))
-    skills = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)  # codes
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    skills = fields.List(Text(validate=validate.Length(max=40)), load_default=list)  # codes
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=300))
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
 class CandidateQuery(Schema):
-    region_id = fields.Integer(required=True, strict=False)
+    region_id = Id(required=True)
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
-    skills = DelimitedList(fields.String(validate=validate.Length(max=40)), load_default=list)
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
+    skills = DelimitedList(Text(validate=validate.Length(max=40)), load_default=list)
     radius_km = fields.Float(load_default=15.0, validate=validate.Range(0.5, 200))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
 
@@ -41,7 +42,7 @@ class CandidateQuery(Schema):
 
 
 class WorkerQuery(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=100))
+    q = Text(load_default="", validate=validate.Length(max=100))
     status = fields.String(load_default=None, validate=validate.OneOf(WORKER_STATUSES))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
@@ -54,13 +55,13 @@ class WorkerOut(Schema):
     status = fields.String()
     region_id = fields.Integer()
     language = fields.String()
-    skills = fields.Function(lambda w: codes_for(w.skill_mask))
+    skills = fields.Function(lambda w: codes_for(w.skill_mask), metadata={"type": "array", "items": {"type": "string"}})
     tier = fields.String()
     address = fields.String(allow_none=True)
     lat = fields.Float(allow_none=True)
     lon = fields.Float(allow_none=True)
-    rating = fields.Decimal(as_string=True)
-    reliability = fields.Decimal(as_string=True)
+    rating = DecimalString()
+    reliability = DecimalString()
     opted_out = fields.Boolean()
 
 
@@ -76,8 +77,8 @@ class RatingEventOut(Schema):
     occurred_at = fields.DateTime()
     quality = fields.Integer(allow_none=True)
     minutes = fields.Integer(allow_none=True)
-    notice_hours = fields.Decimal(as_string=True, allow_none=True)
-    rating_before = fields.Decimal(as_string=True)
-    rating_after = fields.Decimal(as_string=True)
-    reliability_before = fields.Decimal(as_string=True)
-    reliability_after = fields.Decimal(as_string=True)
+    notice_hours = DecimalString(signed=True, allow_none=True)
+    rating_before = DecimalString()
+    rating_after = DecimalString()
+    reliability_before = DecimalString()
+    reliability_after = DecimalString()

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from orders.models import Attendance, Order
@@ -29,6 +30,7 @@ def sheet_form(order, outcomes, close=False):
     return form
 
 
+@freeze_time("2026-12-01 10:00:00")  # the day before the shift: the foreman's page shows the week ahead
 def test_the_foreman_sees_his_franchises_shifts(client, auth, shift, network):
     auth.login(network.a_foreman.email)
     page = client.get("/orders/foreman").get_data(as_text=True)
