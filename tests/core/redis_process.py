@@ -1,4 +1,5 @@
 """A redis-server of the test's own on a free port: stopped and started again on the same port, like an outage."""
+import os
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _real_clock() -> dict:
+    """The environment without libfaketime: Redis keeps its own clock, as the machine's Redis does at night."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
 
 
 class RedisServer:
@@ -30,7 +36,8 @@ class RedisServer:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
              "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no"],
-            stdout=(self.folder / f"redis-{self.port}.log").open("ab"), stderr=subprocess.STDOUT)
+            stdout=(self.folder / f"redis-{self.port}.log").open("ab"), stderr=subprocess.STDOUT,
+            env=_real_clock())
         conn = redis.Redis.from_url(self.url, socket_connect_timeout=1)
         deadline = time.monotonic() + seconds
         while True:

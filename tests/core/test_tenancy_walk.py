@@ -9,7 +9,7 @@ Routes are read from the app's URL map, so a new route is walked without touchin
 file; a route with a URL argument this file cannot fill fails the test until it is
 taught which of B's rows that argument names.
 """
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -44,7 +44,8 @@ def _b_rows(net, db):
     interview = factories._save(Interview(worker_id=net.c_worker.id, recruiter_id=net.c_recruiter.id, outcome="approved"))
     change = factories._save(StatusChange(worker_id=net.c_worker.id, from_status="applicant", to_status="active"))
     event = ratings_service.record_event(net.c_worker.id, "came", utcnow(), quality=5)
-    order = factories.order(net.b_site, needed=2, target=3, code="909173", status="filled")
+    order = factories.order(net.b_site, needed=2, target=3, code="909173", status="filled",
+                            starts_at=utcnow().replace(microsecond=0) + timedelta(days=2))
     offer = factories.offer(order, net.b_worker, state="booked", booked_at=utcnow())  # a worker A shares
     message = factories._save(Message(direction="in", phone=net.b_worker.phone, body="where is the gate? B-secret",
                                       status="received", sid="SMb0000000000000000000000000000001", needs_attention=True,

@@ -211,8 +211,8 @@ def test_a_worker_deleted_from_the_pool_still_hears_about_the_shift_he_holds(app
 def test_a_cancellation_of_an_order_whose_site_was_deleted_still_says_where(client, auth, db, network, shift):
     order, crew, _offers, _waiting = shift
     core_service.soft_delete(network.a_site, network.admin)
-    auth.login(network.a_dispatcher.email)
-    with freeze_time(EVENING):
+    with freeze_time(EVENING):  # signed in that evening too: a session is never older than the clock
+        auth.login(network.a_dispatcher.email)
         response = client.post(f"/orders/{order.id}/cancel", data={"reason": "the client cancelled"})
     assert response.status_code == 302
     [notice] = sent_to(db, crew[0], "notice")

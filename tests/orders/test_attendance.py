@@ -109,6 +109,7 @@ def test_only_the_named_foreman_of_the_franchise_marks_the_shift(client, auth, d
     assert named.code not in client.get("/orders/foreman").get_data(as_text=True)
 
 
+@freeze_time("2026-12-01 10:00:00")  # the foreman's page lists the week ahead of today
 def test_the_named_foreman_marks_and_closes_his_shift(client, auth, db, city, named):
     auth.login(city.a_foreman2.email)
     assert named.code in client.get("/orders/foreman").get_data(as_text=True)
@@ -118,6 +119,7 @@ def test_the_named_foreman_marks_and_closes_his_shift(client, auth, db, city, na
     assert (event.worker_id, event.order_id, event.recorded_by_id) == (city.a_worker.id, named.id, city.a_foreman2.id)
 
 
+@freeze_time("2026-12-01 10:00:00")  # the foreman's page lists the week ahead of today
 def test_a_foreman_marks_any_shift_of_his_franchise_that_names_nobody(client, auth, db, city):
     order = factories.order(city.a_site, needed=1, target=1, status="filled")
     order.crew = [city.a_worker]
