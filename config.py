@@ -118,6 +118,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/artel_test"
     )
+    # The live-server tests answer 200 replies at once from one process of 15 connections: a
+    # request waits its turn for a connection rather than failing on a slow, shared machine.
+    SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS, "pool_timeout": 180}
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     RATELIMIT_STORAGE_URI = REDIS_URL
     SECRET_KEY = "test-secret"

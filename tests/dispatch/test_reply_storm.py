@@ -19,7 +19,7 @@ def fire(base, forms):
     def post(form):
         request = Request(f"{base}/sms/inbound", data=urlencode(form).encode(), headers=signed(form), method="POST")
         barrier.wait()
-        with urlopen(request, timeout=60) as response:
+        with urlopen(request, timeout=240) as response:
             return response.status, response.read().decode()
 
     with ThreadPoolExecutor(len(forms)) as pool:
