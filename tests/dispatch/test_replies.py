@@ -48,3 +48,35 @@ def test_help(body):
 @pytest.mark.parametrize("body", ["", "   ", "...", "Can I bring a friend?", "yes but only after 10", "4821", "да 48"])
 def test_everything_else_is_for_a_person(body):
     assert parse(body) == Reply("text")
+
+
+# Real-world phrasings, as workers type them.
+@pytest.mark.parametrize("body,expected", [
+    ("да, буду", Reply("accept")),
+    ("Да, приду", Reply("accept")),
+    ("Да приду 4107", Reply("accept", "4107")),
+    ("ок 4107", Reply("accept", "4107")),
+    ("Ок, буду!", Reply("accept")),
+    ("да, конечно", Reply("accept")),
+    ("буду", Reply("accept")),
+    ("Приду 4107", Reply("accept", "4107")),
+    ("4107 да", Reply("accept", "4107")),
+    ("Yes, I'll be there", Reply("accept")),
+    ("yes thanks", Reply("accept")),
+    ("нет, не смогу", Reply("decline")),
+    ("Нет не приду", Reply("decline")),
+    ("не смогу", Reply("decline")),
+    ("Не могу 4107", Reply("decline", "4107")),
+    ("нет, извините", Reply("decline")),
+    ("no sorry, busy", Reply("decline")),
+    ("отказ, не смогу 4107", Reply("drop", "4107")),
+])
+def test_real_world_phrasings(body, expected):
+    assert parse(body) == expected
+
+
+@pytest.mark.parametrize("body", ["да, но опоздаю на час", "да не знаю", "нет, буду позже", "не знаю",
+                                  "буду в 10", "yes 4107 4821", "да 4107 или 4821", "можно завтра?",
+                                  "приду не один", "ok but I need a ride", "нет, приду", "нет буду"])
+def test_a_phrase_with_more_in_it_is_for_a_person(body):
+    assert parse(body) == Reply("text")
