@@ -98,6 +98,8 @@ def test_password_is_stored_as_a_modern_hash(db, network):
     "email,password,role,franchise,message",
     [
         ("not-an-email", "long-enough-password", "dispatcher", None, "valid email"),
+        ("someone@office.test", "long-enough-password", "dispatcher", None, "valid email"),  # the form refuses it too
+        ("a@@b.ru", "long-enough-password", "dispatcher", None, "valid email"),
         ("x@test.artel", "short", "dispatcher", None, "at least 10"),
         ("x@test.artel", "long-enough-password", "overlord", None, "Role must be"),
         ("x@test.artel", "long-enough-password", "partner", None, "belongs to a franchise"),
@@ -176,3 +178,22 @@ def test_a_user_set_active_again_logs_in_afresh(client, auth, db, network):
     db.session.commit()
     assert auth.login(network.a_partner.email).status_code == 302
     assert client.get("/portal").status_code == 200
+
+
+@pytest.mark.parametrize("email", ["someone@office.test", "x@host.local", "no-at-sign", "a@b@c.ru"])
+def test_an_address_no_one_can_sign_in_with_is_refused_by_the_form_and_the_command_alike(app, client, db, email):
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["users", "create", "--email", email, "--name", "X", "--role", "admin",
+                                  "--password", "long-enough-password"])
+    assert created.exit_code != 0 and "valid email" in created.output
+    page = client.post("/login", data={"email": email, "password": "long-enough-password"})
+    assert page.status_code == 400 and "valid email" in page.get_data(as_text=True)
+
+
+def test_an_address_the_command_takes_signs_in(app, client, db):
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["users", "create", "--email", "Boss@Office.Artel", "--name", "Boss", "--role",
+                                  "admin", "--password", "long-enough-password"])
+    assert created.exit_code == 0, created.output
+    response = client.post("/login", data={"email": "boss@office.artel", "password": "long-enough-password"})
+    assert response.status_code == 302
