@@ -38,8 +38,8 @@ def plan_order(order_id: int, wave: int = 1) -> int:
         promises.plan_wave(order_id, wave, at=morning)
         _commit_and_relay()
         return 0
-    if (db.session.scalar(select(func.max(Offer.wave)).where(Offer.order_id == order.id)) or 0) > wave:
-        return 0  # a stale run: a later wave is out already
+    if (db.session.scalar(select(func.max(Offer.wave)).where(Offer.order_id == order.id)) or 0) >= wave:
+        return 0  # a stale run: this wave (its offers and their sends promised with them) or a later one is out
     config = current_app.config
     offered = set(db.session.scalars(select(Offer.worker_id).where(Offer.order_id == order.id)))
     site = texts.site_of(order)

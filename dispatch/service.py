@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core import locks
 from core.tenancy import current_scope, network_wide
 from core.timeutil import utcnow
-from dispatch import booking, notices, promises, states, texts
+from dispatch import booking, hours, notices, promises, states, texts
 from dispatch.alerts import alerts_of  # noqa: F401  (the order page's open alerts)
 from dispatch.candidates import Shift, candidates_with_workers  # noqa: F401  (the candidates page and API)
 from dispatch.console import ConsoleError, book, resend, unbook  # noqa: F401  (the dispatcher's hands)
@@ -25,6 +25,38 @@ from workers.models import Worker
 def start(order: Order) -> None:
     """Promise the order's first wave of offers (the caller commits)."""
     promises.plan_wave(order.id)
+
+
+def first_wave_at(order: Order, now=None):
+    """Return when the order's first offers go: now, or the end of quiet hours for an order that is not urgent."""
+    now = now or utcnow()
+    return now if order.urgent else (hours.quiet_until(order, now) or now)
+
+
+def waiting_for_morning(order: Order, now=None):
+    """Return the morning an order still waits for to send its first offers, or None (sent, urgent, or daytime)."""
+    now = now or utcnow()
+    if order.status != "dispatching" or order.urgent:
+        return None
+    morning = hours.quiet_until(order, now)
+    if morning is None or db.session.scalar(select(Offer.id).where(
+            Offer.order_id == order.id, Offer.offered_at.is_not(None)).limit(1)) is not None:
+        return None
+    return morning
+
+
+def send_now(order: Order) -> None:
+    """Send an order's offers now, quiet hours or not: it is urgent from now on (the caller locks and commits).
+
+    Its first wave is planned now if quiet hours held it; offers waiting for the morning are
+    promised now too (sending one is idempotent, so the morning's job then sends nothing).
+    """
+    order.urgent = True
+    unsent = list(db.session.scalars(select(Offer.id).where(
+        Offer.order_id == order.id, Offer.state == states.OFFERED, Offer.offered_at.is_(None)).order_by(Offer.id)))
+    if db.session.scalar(select(Offer.id).where(Offer.order_id == order.id).limit(1)) is None:
+        promises.plan_wave(order.id)
+    promises.send_offers(unsent, urgent=True)
 
 
 def initial_target(needed: int, factor: Decimal | str) -> int:

@@ -13,12 +13,14 @@ class OrderForm(FlaskForm):
     day = DateField(_l("Day"), validators=[InputRequired()])
     start = TimeField(_l("Starts"), validators=[InputRequired()])
     end = TimeField(_l("Ends"), validators=[InputRequired()])
+    overnight = BooleanField(_l("Overnight: ends the next day"))
     skills = SelectMultipleField(_l("Skills needed"))
     overbooking = SelectField(_l("Overbooking"), choices=[("1.5", "×1.5"), ("1.3", "×1.3"), ("1.0", "×1.0"),
                                                           ("2.0", "×2.0"), ("auto", _l("auto, from reliability"))])
     pay_rate = DecimalField(_l("Pay per hour (empty: the rate card)"), places=2, validators=[Optional(), NumberRange(0, 100000)])
     bill_rate = DecimalField(_l("Bill per hour (empty: the rate card)"), places=2, validators=[Optional(), NumberRange(0, 100000)])
     urgent = BooleanField(_l("Urgent: offer even in quiet hours"))
+    confirm_loss = BooleanField(_l("Yes: the pay is not below the bill, create it anyway"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
@@ -33,6 +35,7 @@ class ChangeForm(FlaskForm):
     day = DateField(_l("Day"), validators=[InputRequired()])
     start = TimeField(_l("Starts"), validators=[InputRequired()])
     end = TimeField(_l("Ends"), validators=[InputRequired()])
+    overnight = BooleanField(_l("Overnight: ends the next day"))
 
 
 class BookForm(FlaskForm):

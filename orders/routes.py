@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from clients.models import Site
 from core.auth import api_requires, requires
 from core.i18n import gettext as _
+from core.templating import local_time
 from core.timeutil import to_zone
 from dispatch import service as dispatch
 from extensions import db
@@ -120,23 +121,47 @@ def create():
     form = OrderForm()
     form.site_id.choices = [(s.id, f"{c.name} — {s.name}") for s, c in service.sites_with_clients()]
     form.skills.choices = skills.choices()
-    if form.validate_on_submit():
-        site = db.session.get(Site, form.site_id.data)
-        starts_at, ends_at = local_shift(form.day.data, form.start.data, form.end.data,
-                                         site.client.franchise.region.timezone)
+    if form.validate_on_submit() and (site := db.session.get(Site, form.site_id.data)) is not None \
+            and (shift := _shift(form, site.client.franchise.region.timezone)) is not None:
         data = {"client_id": site.client_id, "site_id": site.id, "work_type": form.work_type.data,
-                "workers_needed": form.workers_needed.data, "starts_at": starts_at, "ends_at": ends_at,
+                "workers_needed": form.workers_needed.data, "starts_at": shift[0], "ends_at": shift[1],
                 "skills": form.skills.data, "overbooking": form.overbooking.data, "urgent": form.urgent.data,
-                "notes": form.notes.data, "pay_rate": form.pay_rate.data, "bill_rate": form.bill_rate.data}
+                "notes": form.notes.data, "pay_rate": form.pay_rate.data, "bill_rate": form.bill_rate.data,
+                "confirm_loss": form.confirm_loss.data}
         try:
             order = service.create_order(data, current_user)
         except service.OrderError as exc:
             field = getattr(form, exc.field, None) if exc.field else None
             (field.errors if field is not None else form.site_id.errors).append(str(exc))
         else:
-            flash(_("Order %(code)s created: offers are going out.", code=order.code), "info")
+            _say_when_offers_go(order)
             return redirect(url_for("orders.detail", order_id=order.id))
     return render_template("orders/form.html", form=form), (400 if request.method == "POST" else 200)
+
+
+def _shift(form, tz_name: str):
+    """Return the form's shift as UTC (start, end), or None with the error on the form.
+
+    A shift that ends at or before its start ends the next day only when "overnight" says so.
+    """
+    ends_before = form.end.data <= form.start.data
+    if ends_before and not form.overnight.data:
+        form.end.errors.append(_("The shift ends before it starts: tick \"overnight\" if it ends the next day."))
+        return None
+    if form.overnight.data and not ends_before:
+        form.end.errors.append(_("An overnight shift ends the next day, earlier in the clock than it starts."))
+        return None
+    return local_shift(form.day.data, form.start.data, form.end.data, tz_name)
+
+
+def _say_when_offers_go(order) -> None:
+    wave = service.first_wave(order)
+    if wave["held_until"] is None:
+        flash(_("Order %(code)s created: offers are going out.", code=order.code), "info")
+        return
+    at = local_time(wave["held_until"], order.region.timezone, "short")
+    flash(_("Order %(code)s created: quiet hours hold its first offers until %(time)s.", code=order.code, time=at),
+          "error" if wave["short"] else "info")
 
 
 def _detail_page(order, status=200, **forms):
@@ -144,10 +169,12 @@ def _detail_page(order, status=200, **forms):
     local_end = to_zone(order.ends_at, order.region.timezone)
     forms.setdefault("cancel_form", CancelForm())
     forms.setdefault("change_form", ChangeForm(data={"workers_needed": order.workers_needed, "day": local_start.date(),
-                                                      "start": local_start.time(), "end": local_end.time()}))
+                                                      "start": local_start.time(), "end": local_end.time(),
+                                                      "overnight": local_end.date() > local_start.date()}))
     forms.setdefault("book_form", BookForm())
     return render_template("orders/detail.html", order=order, fill=dispatch.fill_status(order),
-                           offers=dispatch.offers_of(order), alerts=dispatch.alerts_of(order), **forms), status
+                           offers=dispatch.offers_of(order), alerts=dispatch.alerts_of(order),
+                           first_wave=service.first_wave(order), **forms), status
 
 
 @bp.route("/<int:order_id>")
@@ -161,7 +188,7 @@ def detail(order_id):
 def board(order_id):
     order = service.get_order(order_id) or abort(404)
     return render_template("orders/_board.html", order=order, fill=dispatch.fill_status(order),
-                           offers=dispatch.offers_of(order))
+                           offers=dispatch.offers_of(order), first_wave=service.first_wave(order))
 
 
 @bp.post("/<int:order_id>/dispatch")
@@ -175,7 +202,22 @@ def confirm(order_id):
     except service.OrderError as exc:
         flash(str(exc), "error")
         return _detail_page(order, 409)
-    flash(_("Order %(code)s created: offers are going out.", code=order.code), "info")
+    _say_when_offers_go(order)
+    return redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.post("/<int:order_id>/send-now")
+@requires("orders.manage")
+def send_now(order_id):
+    order = service.get_order(order_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    try:
+        service.send_now(order, current_user)
+    except service.OrderError as exc:
+        flash(str(exc), "error")
+        return _detail_page(order, 409)
+    flash(_("Order %(code)s is urgent: its offers go now.", code=order.code), "info")
     return redirect(url_for("orders.detail", order_id=order.id))
 
 
@@ -200,10 +242,9 @@ def cancel(order_id):
 def change(order_id):
     order = service.get_order(order_id) or abort(404)
     form = ChangeForm()
-    if form.validate_on_submit():
-        starts_at, ends_at = local_shift(form.day.data, form.start.data, form.end.data, order.region.timezone)
+    if form.validate_on_submit() and (shift := _shift(form, order.region.timezone)) is not None:
         try:
-            service.change_order(order, form.workers_needed.data, starts_at, ends_at, current_user)
+            service.change_order(order, form.workers_needed.data, *shift, current_user)
         except service.OrderError as exc:
             (getattr(form, exc.field, None) or form.workers_needed).errors.append(str(exc))
         else:

@@ -17,6 +17,8 @@ class OrderIn(Schema):
     pay_rate = DecimalString(digits=5, places=2, load_default=None, allow_none=True)
     bill_rate = DecimalString(digits=5, places=2, load_default=None, allow_none=True)
     dispatch = fields.Boolean(load_default=True)
+    confirm_loss = fields.Boolean(load_default=False, metadata={
+        "description": "Required true when the pay rate is not below the bill rate (the order earns nothing)."})
 
     @validates("overbooking")
     def _overbooking(self, value, **kwargs):

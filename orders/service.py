@@ -130,6 +130,9 @@ def create_order(data: dict, by=None) -> Order:
         if card is None:
             raise OrderError(_l("No rate card for this work type and conditions: give the rates."), "pay_rate")
         pay, bill = pay if pay is not None else card.pay_rate, bill if bill is not None else card.bill_rate
+    if Decimal(pay) >= Decimal(bill) and not data.get("confirm_loss"):
+        raise OrderError(_l("The pay rate (%(pay)s) is not below the bill rate (%(bill)s): the order earns nothing. "
+                            "Confirm to create it anyway.", pay=pay, bill=bill), "confirm_loss")
     factor = _overbooking(data.get("overbooking", "1.5"))
     order = Order(
         franchise_id=client.franchise_id, region_id=region_id, client_id=client.id, site_id=site.id,
@@ -146,6 +149,25 @@ def create_order(data: dict, by=None) -> Order:
     db.session.commit()
     outbox.relay_quietly()
     return order
+
+
+def send_now(order: Order, by=None) -> Order:
+    """Send the order's offers now, quiet hours or not: it is urgent from now on; commit."""
+    order = _locked(order)
+    if order.status not in CHANGEABLE:
+        raise OrderError(_l("Only an order that is dispatching or filled can be sent now."), "status")
+    dispatch.send_now(order)
+    db.session.commit()
+    outbox.relay_quietly()
+    return order
+
+
+def first_wave(order: Order) -> dict:
+    """When the order's first offers go: held_until (the morning quiet hours hold them until, or None)
+    and short (whether that leaves less than FIRST_WAVE_LEAD_MINUTES before the start)."""
+    held = dispatch.waiting_for_morning(order)
+    lead = timedelta(minutes=current_app.config["FIRST_WAVE_LEAD_MINUTES"])
+    return {"held_until": held, "short": held is not None and order.starts_at - held < lead}
 
 
 def _overbooking(value) -> Decimal | str:

@@ -108,7 +108,8 @@ def test_an_order_made_while_redis_is_down_is_dispatched_once_redis_is_back(app,
 def test_a_wave_offers_each_worker_once_and_sends_each_offer_once(app, db, setup, redis_conn):
     order = factories.order(setup.a_site, needed=5, target=8, starts_at=TOMORROW_9_MSK)
     assert jobs.plan_order(order.id) == 16  # two candidates per place left
-    assert jobs.plan_order(order.id) == 5  # the rest of the pool (20 + the franchise's own worker); nobody twice
+    assert jobs.plan_order(order.id) == 0  # wave 1 is out: a second run of it offers nothing more
+    assert jobs.plan_order(order.id, 2) == 5  # the rest of the pool (20 + the franchise's own worker); nobody twice
     assert db.session.scalar(select(func.count()).select_from(Offer)) == 21
     worker = queue.AppSimpleWorker(list(queue.QUEUES), connection=redis_conn, app=app)
     worker.work(burst=True)
