@@ -107,6 +107,8 @@ class Config:
     REMINDER_BEFORE_MINUTES = int(os.environ.get("REMINDER_BEFORE_MINUTES", "120"))
     CONFIRM_WINDOW_MINUTES = int(os.environ.get("CONFIRM_WINDOW_MINUTES", "30"))
     SHORT_ALERT_MINUTES = int(os.environ.get("SHORT_ALERT_MINUTES", "240"))  # still short this close: alert
+    # The foreman's sheet takes marks from this long before the shift starts; closing waits for the start.
+    ATTENDANCE_OPENS_MINUTES = int(os.environ.get("ATTENDANCE_OPENS_MINUTES", "60"))
     # Workers quote order codes: a finished order's code is handed out again only this long after its shift.
     ORDER_CODE_QUIET_DAYS = int(os.environ.get("ORDER_CODE_QUIET_DAYS", "30"))
 
