@@ -211,7 +211,7 @@ def test_marks_open_an_hour_before_the_start_and_never_move_the_order(client, au
     assert 'data-testid="save"' in page and 'data-testid="close"' not in page
     assert "The shift can be closed once it has started" in page
     assert client.post(f"/orders/{day.a.id}/attendance", data=_form(day.a, ["came"] * 3)).status_code == 302
-    assert _marks(db) == 3 and _status(db, day.a) == "filled"  # still booking's to run: it starts at 06:00
+    assert _marks(db) == 3 and _status(db, day.a) == "filled"  # booking goes on until the start at 06:00
     auth.logout()
     auth.login(day.city.b_foreman.email)  # B's shift in the same region is B's own clock
     assert client.post(f"/orders/{day.b.id}/attendance", data=_form(day.b, ["came"] * 3)).status_code == 400
