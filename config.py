@@ -109,6 +109,8 @@ class Config:
     SHORT_ALERT_MINUTES = int(os.environ.get("SHORT_ALERT_MINUTES", "240"))  # still short this close: alert
     # An order whose first wave would leave less than this before its start is flagged on creation.
     FIRST_WAVE_LEAD_MINUTES = int(os.environ.get("FIRST_WAVE_LEAD_MINUTES", "180"))
+    # The foreman's sheet takes marks from this long before the shift starts; closing waits for the start.
+    ATTENDANCE_OPENS_MINUTES = int(os.environ.get("ATTENDANCE_OPENS_MINUTES", "60"))
     # Workers quote order codes: a finished order's code is handed out again only this long after its shift.
     ORDER_CODE_QUIET_DAYS = int(os.environ.get("ORDER_CODE_QUIET_DAYS", "30"))
 

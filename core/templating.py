@@ -1,4 +1,5 @@
 """Jinja filters and globals: phones, money and times shown the way people read them."""
+from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
 from babel import dates
@@ -35,6 +36,18 @@ def money(amount, currency: str = "RUB") -> str:
     return format_money(amount, currency, str(get_locale() or "en"))
 
 
+def hours_minutes(hours) -> str:
+    """Show a number of hours (7.5) as people say it: "7 h 30 min"."""
+    if hours is None:
+        return ""
+    h, m = divmod(int((Decimal(hours) * 60).to_integral_value(ROUND_HALF_UP)), 60)
+    if h and m:
+        return i18n.gettext("%(h)s h %(m)s min", h=h, m=m)
+    if m:
+        return i18n.gettext("%(m)s min", m=m)
+    return i18n.gettext("%(h)s h", h=h)
+
+
 def may(action: str) -> bool:
     """Say whether the viewer may take the action (core.roles), to show only what he can use."""
     return roles.may(current_user, action)
@@ -46,6 +59,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["hours_minutes"] = hours_minutes
     app.jinja_env.globals["alert_text"] = i18n.alert_text
     for name, table in (
         ("role_label", i18n.ROLE_LABELS),

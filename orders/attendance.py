@@ -1,14 +1,20 @@
 """The day on site: the foreman marks each booked worker, and closing the shift feeds ratings.
 
 Rating events of a shift come only from here: a foreman cannot record them any other way.
+Marks are taken from ATTENDANCE_OPENS_MINUTES before the start, and the shift closes only once
+it has begun: the sheet never moves an order along by itself (the sweep starts it on time).
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from core import locks
+from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
+from core.templating import local_time
+from core.timeutil import utcnow
 from dispatch import service as dispatch
 from extensions import db
 from orders import service as order_service
@@ -17,6 +23,10 @@ from ratings import service as ratings_service
 from workers.models import Worker
 
 CLOSABLE = ("dispatching", "filled", "in_progress")
+CLOSED = ("completed", "invoiced")
+# Any number of hours or minutes beyond a day is a typo, not a shift.
+MAX_HOURS = Decimal(24)
+MAX_MINUTES_LATE = 24 * 60
 
 
 class AttendanceError(ValueError):
@@ -49,6 +59,49 @@ def _check_marker(order: Order, by) -> None:
         raise NotYourShift(f"user {by.id} may not mark order {order.id}")
 
 
+def opens_at(order: Order) -> datetime:
+    """Return when the order's sheet starts taking marks."""
+    return order.starts_at - timedelta(minutes=current_app.config["ATTENDANCE_OPENS_MINUTES"])
+
+
+def marks_open(order: Order, now: datetime | None = None) -> bool:
+    """Say whether the sheet takes marks now."""
+    return (now or utcnow()) >= opens_at(order)
+
+
+def has_started(order: Order, now: datetime | None = None) -> bool:
+    """Say whether the shift has begun, so that it may be closed."""
+    return (now or utcnow()) >= order.starts_at
+
+
+def _check_time(order: Order, closing: bool) -> None:
+    zone = order.region.timezone
+    if not marks_open(order):
+        raise AttendanceError(_("Marks open %(minutes)s minutes before the start, at %(time)s.",
+                                minutes=current_app.config["ATTENDANCE_OPENS_MINUTES"],
+                                time=local_time(opens_at(order), zone, "short")))
+    if closing and not has_started(order):
+        raise AttendanceError(_("The shift can be closed once it has started, at %(time)s.",
+                                time=local_time(order.starts_at, zone, "short")))
+
+
+def _check_entry(entry: dict, booked: list[int]) -> None:
+    if entry["worker_id"] not in booked:
+        raise AttendanceError(_l("This worker is not booked on the shift."))
+    if entry["outcome"] not in ATTENDANCE_OUTCOMES:
+        raise AttendanceError(_l("Mark came, late, left early or no-show."))
+    minutes = entry.get("minutes_late")
+    if entry["outcome"] == "late" and not minutes:
+        raise AttendanceError(_l("Say how many minutes late."))
+    if minutes is not None and not 0 <= minutes <= MAX_MINUTES_LATE:
+        raise AttendanceError(_l("Minutes late are from 0 to 1440."))
+    if entry.get("quality") is not None and not 1 <= entry["quality"] <= 5:
+        raise AttendanceError(_l("Quality is a score from 1 to 5."))
+    hours = entry.get("hours")
+    if hours is not None and not (hours.is_finite() and 0 <= hours <= MAX_HOURS):
+        raise AttendanceError(_l("Hours are from 0 to 24."))
+
+
 def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
     """Return every booked worker of the order with what was marked for him so far."""
     marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
@@ -56,24 +109,21 @@ def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
     return [(w, marks.get(w.id)) for w in workers]
 
 
-def mark(order: Order, entries: list[dict], by) -> None:
+def mark(order: Order, entries: list[dict], by, closing: bool = False) -> None:
     """Save the foreman's marks (outcome, minutes_late, hours, quality per worker) and commit.
 
-    Raises NotYourShift when by may not mark this order (see may_mark), AttendanceError for a bad mark.
+    The order's status is left as it is. Raises NotYourShift when by may not mark this order
+    (see may_mark), AttendanceError for a bad mark, a closed shift, a sheet not open yet, or,
+    when closing follows, a shift not started yet: then nothing is saved.
     """
+    order = locks.lock(Order, order.id)  # a closing in flight finishes first; we then see it closed
     _check_marker(order, by)
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
+    _check_time(order, closing)
     booked = [w.id for w, _mark in sheet(order)]
     for entry in entries:  # check everything before changing anything
-        if entry["worker_id"] not in booked:
-            raise AttendanceError(_l("This worker is not booked on the shift."))
-        if entry["outcome"] not in ATTENDANCE_OUTCOMES:
-            raise AttendanceError(_l("Mark came, late, left early or no-show."))
-        if entry["outcome"] == "late" and not entry.get("minutes_late"):
-            raise AttendanceError(_l("Say how many minutes late."))
-        if entry.get("quality") is not None and not 1 <= entry["quality"] <= 5:
-            raise AttendanceError(_l("Quality is a score from 1 to 5."))
+        _check_entry(entry, booked)
     marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
     came = 0
     for entry in sorted(entries, key=lambda e: booked.index(e["worker_id"])):
@@ -81,14 +131,12 @@ def mark(order: Order, entries: list[dict], by) -> None:
                                                                  franchise_id=order.franchise_id)
         attendance.outcome, attendance.quality = entry["outcome"], entry.get("quality")
         attendance.minutes_late = entry.get("minutes_late") if entry["outcome"] == "late" else None
-        attendance.hours = entry.get("hours")
+        attendance.hours = entry.get("hours") if entry["outcome"] != "no_show" else None  # nobody to pay
         attendance.recorded_by_id = getattr(by, "id", None)
         if entry["outcome"] != "no_show":
             came += 1
         attendance.surplus = entry["outcome"] != "no_show" and came > order.workers_needed
         db.session.add(attendance)
-    if order.status != "in_progress":
-        order.status = "in_progress"
     db.session.commit()
 
 
@@ -97,13 +145,14 @@ def close_shift(order: Order, by) -> None:
 
     One transaction: the booked workers locked, then the order (the lock order replies use
     too), all events applied, the order completed, then commit. Raises NotYourShift when by
-    may not mark this order.
+    may not mark this order, AttendanceError before the start or with someone unmarked.
     """
     workers = locks.lock_all(Worker, [w.id for w, _mark in sheet(order)])
     order = locks.lock(Order, order.id)
     _check_marker(order, by)
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
+    _check_time(order, closing=True)
     rows = sheet(order)
     if {w.id for w, _mark in rows} - {w.id for w in workers}:  # someone was booked while we took the locks
         raise AttendanceError(_l("The crew changed a moment ago: reload the sheet and check it."))
@@ -117,5 +166,13 @@ def close_shift(order: Order, by) -> None:
     db.session.commit()
 
 
+def outcomes(order: Order) -> dict[int, Attendance]:
+    """Return the marks of a closed shift by worker id (none while it is open: bookings still count)."""
+    if order.status not in CLOSED:
+        return {}
+    return {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
+
+
 def default_hours(order: Order) -> Decimal:
+    """Return the shift's length in hours, to the quarter: what the sheet offers before anyone is marked."""
     return Decimal((order.ends_at - order.starts_at) / timedelta(hours=1)).quantize(Decimal("0.25"))

@@ -29,10 +29,13 @@ def foreman_home():
 
 
 def _entries_from(form, workers) -> list[dict]:
-    """Read the attendance sheet's rows (outcome-<id>, minutes-<id>, hours-<id>, quality-<id>)."""
+    """Read the attendance sheet's rows (outcome-<id>, minutes-<id>, hours-<id>, quality-<id>).
+
+    "Everyone came" (everyone_came) marks came on every row left without an outcome.
+    """
     entries = []
     for worker in workers:
-        outcome = form.get(f"outcome-{worker.id}")
+        outcome = form.get(f"outcome-{worker.id}") or ("came" if form.get("everyone_came") else None)
         if not outcome:
             continue
         try:
@@ -57,9 +60,10 @@ def attendance_sheet(order_id):
         abort(403, _("You are not the foreman of this shift."))
     rows, error = attendance.sheet(order), None
     if request.method == "POST":
+        closing = bool(request.form.get("close"))
         try:
-            attendance.mark(order, _entries_from(request.form, [w for w, _m in rows]), current_user)
-            if request.form.get("close"):
+            attendance.mark(order, _entries_from(request.form, [w for w, _m in rows]), current_user, closing)
+            if closing:
                 attendance.close_shift(order, current_user)
                 flash(_("Shift closed: ratings are updated."), "info")
             else:
@@ -68,7 +72,9 @@ def attendance_sheet(order_id):
         except attendance.AttendanceError as exc:
             error = str(exc)
     return render_template("orders/attendance.html", order=order, rows=attendance.sheet(order), error=error,
-                           default_hours=attendance.default_hours(order)), (400 if error else 200)
+                           default_hours=attendance.default_hours(order), opens_at=attendance.opens_at(order),
+                           marks_open=attendance.marks_open(order), started=attendance.has_started(order)), \
+        (400 if error else 200)
 
 
 def _detail(order):
@@ -173,8 +179,8 @@ def _detail_page(order, status=200, **forms):
                                                       "overnight": local_end.date() > local_start.date()}))
     forms.setdefault("book_form", BookForm())
     return render_template("orders/detail.html", order=order, fill=dispatch.fill_status(order),
-                           offers=dispatch.offers_of(order), alerts=dispatch.alerts_of(order),
-                           first_wave=service.first_wave(order), **forms), status
+                           offers=dispatch.offers_of(order), outcomes=attendance.outcomes(order),
+                           alerts=dispatch.alerts_of(order), first_wave=service.first_wave(order), **forms), status
 
 
 @bp.route("/<int:order_id>")
@@ -188,7 +194,8 @@ def detail(order_id):
 def board(order_id):
     order = service.get_order(order_id) or abort(404)
     return render_template("orders/_board.html", order=order, fill=dispatch.fill_status(order),
-                           offers=dispatch.offers_of(order), first_wave=service.first_wave(order))
+                           offers=dispatch.offers_of(order), outcomes=attendance.outcomes(order),
+                           first_wave=service.first_wave(order))
 
 
 @bp.post("/<int:order_id>/dispatch")

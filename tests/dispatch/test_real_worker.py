@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from freezegun import freeze_time
 from rq.job import Job
 from sqlalchemy import func, select
 
@@ -131,12 +132,13 @@ def test_order_to_ratings_through_a_real_rq_worker(app, client, auth, db, pool, 
     states = dict(fresh(db, select(Offer.worker_id, Offer.state).where(Offer.order_id == order.id)).all())
     assert [states[w.id] for w in (*booked, waiting)] == ["confirmed", "confirmed", "expired", "booked"]
 
-    auth.login(pool.a_foreman.email)
     crew = [booked[0], booked[1], waiting]
     marks = {f"outcome-{crew[0].id}": "came", f"outcome-{crew[1].id}": "no_show", f"outcome-{crew[2].id}": "came",
              **{f"hours-{w.id}": "8" for w in crew}, **{f"quality-{w.id}": "5" for w in (crew[0], crew[2])},
              "close": "1"}
-    assert client.post(f"/orders/{order.id}/attendance", data=marks).status_code == 302
+    with freeze_time(order.ends_at):  # the foreman closes the shift at its end, not before it starts
+        auth.login(pool.a_foreman.email)
+        assert client.post(f"/orders/{order.id}/attendance", data=marks).status_code == 302
     assert fresh(db, select(Order.status).where(Order.id == order.id)).scalar_one() == "completed"
     events = dict(fresh(db, select(RatingEvent.worker_id, RatingEvent.kind).where(RatingEvent.order_id == order.id)).all())
     assert events == {crew[0].id: "came", crew[1].id: "no_show", crew[2].id: "came"}
