@@ -145,3 +145,19 @@ def test_the_board_of_an_order_without_offers_says_what_it_is(client, auth, db, 
         auth.login(city.a_dispatcher.email)
         assert "Cancelled before any offer went out" in client.get(f"/orders/{cancelled.id}/board").get_data(as_text=True)
         assert "no offers until it is sent out" in client.get(f"/orders/{draft.id}/board").get_data(as_text=True)
+
+
+def test_the_order_page_shows_the_work_and_who_said_stop(client, auth, db, city):
+    from workers.service import set_opt_out
+
+    order = factories.order(city.a_site, needed=1, target=1, urgent=True, notes="Bring gloves; gate 3")
+    quiet, loud = factories.worker(city.moscow, last_name="Quiet"), factories.worker(city.moscow, last_name="Loud")
+    for worker in (quiet, loud):
+        factories.offer(order, worker, state="booked")
+    set_opt_out(quiet, True)
+    db.session.commit()
+    with freeze_time(DAY):
+        auth.login(city.a_dispatcher.email)
+        page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="urgent"' in page and "Bring gloves; gate 3" in page and "loading" in page
+    assert f'data-testid="stop-{quiet.id}"' in page and f'data-testid="stop-{loud.id}"' not in page
