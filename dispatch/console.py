@@ -4,7 +4,7 @@ from sqlalchemy import select
 from core import outbox
 from core.i18n import lazy_gettext as _l
 from core.timeutil import utcnow
-from dispatch import booking, notices, texts
+from dispatch import booking, notices, states, texts
 from dispatch.models import Message, MessageReader, Offer
 from extensions import db
 from orders.models import Order
@@ -25,6 +25,7 @@ _REFUSALS = {
     "no_offer": _l("No such worker or order."),
     "inactive": _l("Only an active worker can be booked."),
     "not_booked": _l("The worker holds no place on this order."),
+    "offer_closed": _l("The offer is closed: he can no longer decline it."),
 }
 
 
@@ -66,6 +67,38 @@ def resend(order: Order, worker: Worker) -> None:
     notices.notify(worker, order, "resend", texts.offer_text(order, worker))
     offer.offered_at = offer.offered_at or utcnow()
     _finish()
+
+
+def decline(order: Order, worker: Worker) -> None:
+    """Record the worker's no by hand (he said it in words no rule reads); commit. He is not texted."""
+    outcome = booking.decline(worker.id, order.id)
+    if outcome.kind != "declined":
+        db.session.rollback()
+        raise ConsoleError(_REFUSALS[outcome.kind])
+    _finish()
+
+
+def open_offers(worker_ids: list[int]) -> dict[int, list[tuple[Offer, Order]]]:
+    """Return, per worker, the caller's orders he has an open offer on (offered or waitlisted), soonest first:
+    what an inbox text is most likely about."""
+    found: dict[int, list[tuple[Offer, Order]]] = {}
+    rows = db.session.execute(select(Offer, Order).join(Order, Offer.order_id == Order.id).where(
+        Offer.worker_id.in_(worker_ids), Offer.state.in_(states.OPEN), Order.status.in_(booking.OPEN_STATUSES))
+        .order_by(Order.starts_at, Order.id))
+    for offer, order in rows:
+        found.setdefault(offer.worker_id, []).append((offer, order))
+    return found
+
+
+def get_order(order_id: int) -> Order | None:
+    """Return the order if the caller may see it."""
+    return db.session.get(Order, order_id)
+
+
+def orders_named(rows) -> dict[int, Order]:
+    """Return the visible orders the inbox rows' texts were filed under, by id."""
+    ids = {message.order_id for _reader, message, _worker in rows if message.order_id}
+    return {o.id: o for o in db.session.scalars(select(Order).where(Order.id.in_(ids)))} if ids else {}
 
 
 def inbox(include_handled: bool = False, limit: int = 200) -> list[tuple[MessageReader, Message, Worker | None]]:

@@ -46,8 +46,46 @@ def sms_status():
 @requires("dispatch.inbox")
 def inbox():
     everything = request.args.get("all") == "1"
-    return render_template("dispatch/inbox.html", rows=console.inbox(include_handled=everything),
-                           everything=everything, alerts=alerts.open_alerts(), form=InboxForm())
+    return _inbox_page(console.inbox(include_handled=everything), everything)
+
+
+def _inbox_page(rows, everything=False, status=200):
+    offers = console.open_offers([worker.id for _reader, _message, worker in rows if worker is not None])
+    return render_template("dispatch/inbox.html", rows=rows, everything=everything, alerts=alerts.open_alerts(),
+                           form=InboxForm(), open_offers=offers, orders_by_id=console.orders_named(rows)), status
+
+
+@bp.post("/inbox/<int:message_id>/orders/<int:order_id>/book")
+@requires("orders.manage")
+def book_from_inbox(message_id, order_id):
+    """Book the worker on the order his text is about, tell him, and close the text."""
+    return _answer_for_worker(message_id, order_id, "book")
+
+
+@bp.post("/inbox/<int:message_id>/orders/<int:order_id>/decline")
+@requires("orders.manage")
+def decline_from_inbox(message_id, order_id):
+    """Record the worker's no to the order his text is about, and close the text."""
+    return _answer_for_worker(message_id, order_id, "decline")
+
+
+def _answer_for_worker(message_id, order_id, action):
+    message = db.session.get(Message, message_id) or abort(404)
+    order = console.get_order(order_id) or abort(404)
+    worker = get_worker(message.worker_id) if message.worker_id else None
+    if worker is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    try:
+        (console.book if action == "book" else console.decline)(order, worker)
+        console.handle(message, current_user)
+    except console.ConsoleError as exc:
+        flash(str(exc), "error")
+        return _inbox_page(console.inbox(), status=409)
+    flash(_("%(name)s is booked and told by SMS.", name=worker.full_name) if action == "book"
+          else _("%(name)s declines order %(code)s.", name=worker.full_name, code=order.code), "info")
+    return redirect(url_for("dispatch.inbox"))
 
 
 @bp.post("/inbox/<int:message_id>")
@@ -65,8 +103,7 @@ def handle(message_id):
             return redirect(url_for("dispatch.inbox"))
     for error in form.answer.errors:
         flash(error, "error")
-    return render_template("dispatch/inbox.html", rows=console.inbox(), everything=False,
-                           alerts=alerts.open_alerts(), form=InboxForm()), 400
+    return _inbox_page(console.inbox(), status=400)
 
 
 @bp.post("/alerts/<int:alert_id>/resolve")

@@ -70,3 +70,75 @@ def test_the_order_is_filled_at_its_target_not_one_before(client, db, desk):
         send(client, worker.phone, "YES")
         db.session.refresh(order)
         assert order.status == ("filled" if count == 3 else "dispatching")
+
+
+DAY = "2026-12-01 09:00:00"  # the day before the factories' shift
+
+
+@pytest.fixture
+def asked(db, city):
+    """One worker of the shared Moscow pool asked by A and by B; his question lands in both inboxes."""
+    worker = factories.worker(city.moscow, language="en", phone="+79161234567", last_name="Asked")
+    a_order = factories.order(city.a_site, needed=1, target=2, code="4107")
+    b_order = factories.order(city.b_site, needed=1, target=2, code="5208")
+    for order in (a_order, b_order):
+        factories.offer(order, worker)
+    return worker, a_order, b_order
+
+
+def _question(db):
+    return db.session.scalar(select(Message).where(Message.direction == "in"))
+
+
+@pytest.mark.parametrize("action,state", [("book", "booked"), ("decline", "declined")])
+def test_the_inbox_says_which_order_a_text_is_about_and_answers_it_in_one_tap(client, auth, db, city, asked, action, state):
+    from freezegun import freeze_time
+
+    from dispatch.models import Offer
+
+    worker, a_order, b_order = asked
+    with freeze_time(DAY):
+        send(client, worker.phone, "what is the pay there?")
+        auth.login(city.a_dispatcher.email)
+        page = client.get("/dispatch/inbox").get_data(as_text=True)
+        question = _question(db)
+        assert f'data-testid="{action}-{question.id}-4107"' in page and "5208" not in page  # B's order is B's
+        response = client.post(f"/dispatch/inbox/{question.id}/orders/{a_order.id}/{action}")
+        assert response.status_code == 302
+        offers = {o.order_id: o.state for o in db.session.scalars(select(Offer).where(Offer.worker_id == worker.id))}
+        assert offers == {a_order.id: state, b_order.id: "offered"}
+        assert "what is the pay there?" not in client.get("/dispatch/inbox").get_data(as_text=True)
+        auth.logout()
+        auth.login(city.b_dispatcher.email)  # B's copy of the text still waits for B
+        page = client.get("/dispatch/inbox").get_data(as_text=True)
+        assert "what is the pay there?" in page and f'data-testid="book-{question.id}-5208"' in page
+
+
+def test_another_franchises_order_cannot_be_answered_from_the_inbox(client, auth, db, city, asked):
+    from freezegun import freeze_time
+
+    from dispatch.models import Offer
+
+    worker, a_order, _b_order = asked
+    with freeze_time(DAY):
+        send(client, worker.phone, "what is the pay there?")
+        auth.login(city.b_dispatcher.email)
+        assert client.post(f"/dispatch/inbox/{_question(db).id}/orders/{a_order.id}/book").status_code == 404
+    assert db.session.scalar(select(Offer.state).where(Offer.order_id == a_order.id)) == "offered"
+
+
+def test_a_closed_offer_cannot_be_declined_and_the_text_stays(client, auth, db, city, asked):
+    from freezegun import freeze_time
+
+    from dispatch.models import Offer
+
+    worker, a_order, _b_order = asked
+    with freeze_time(DAY):
+        send(client, worker.phone, "what is the pay there?")
+        offer = db.session.scalar(select(Offer).where(Offer.order_id == a_order.id))
+        offer.state = "expired"
+        db.session.commit()
+        auth.login(city.a_dispatcher.email)
+        response = client.post(f"/dispatch/inbox/{_question(db).id}/orders/{a_order.id}/decline")
+        assert response.status_code == 409 and "The offer is closed" in response.get_data(as_text=True)
+        assert "what is the pay there?" in client.get("/dispatch/inbox").get_data(as_text=True)
