@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import and_, true
+from sqlalchemy import and_, func, literal, select, true
+
+from extensions import db
 
 MAX_TERMS = 8
 _PHONE_TYPED = re.compile(r"[\d\s()+\-.]*\d[\d\s()+\-.]*")  # digits and what people type between them
@@ -66,3 +68,21 @@ def search_terms(q: str | None) -> list[str]:
 def matches(column, q: str | None):
     """Return the condition that column (a stored search text) holds every term of q; true when q has none."""
     return and_(true(), *(column.contains(term, autoescape=True) for term in search_terms(q)))
+
+
+def one_page(model, stmt, order_by: tuple, number: int, size: int, extra=None) -> tuple[list[tuple], int]:
+    """Return page ``number`` of the model rows stmt selects, as (row, extra value), and how many match in all.
+
+    The matches are counted and sorted in one pass that carries only their keys, and the page's
+    rows are loaded by id after: a broad search ("иван") matches thousands of rows, and reading
+    them twice (a count, then the page) or whole is what makes it slow.
+    """
+    value = (extra if extra is not None else literal(None)).label("extra")
+    keys = db.session.execute(stmt.with_only_columns(model.id, value, func.count().over())
+                              .order_by(*order_by).limit(size).offset((number - 1) * size)).all()
+    if keys:
+        total = keys[0][2]
+    else:  # nothing here: past the last page, or no match at all
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) if number > 1 else 0
+    rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_([k[0] for k in keys])))}
+    return [(rows[key], extra_value) for key, extra_value, _total in keys], total
