@@ -4,14 +4,17 @@ from typing import Optional
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import FranchiseOwnedMixin, SoftDeleteMixin, TimestampMixin
+from core.models import FranchiseOwnedMixin, SearchableMixin, SoftDeleteMixin, TimestampMixin, search_index
+from core.search import SearchFields
 from extensions import db
 
 SITE_CONDITIONS = ("indoor_warm", "indoor_cold", "outdoor", "hazardous")
 
 
-class Client(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
+class Client(FranchiseOwnedMixin, SearchableMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
+    __search__ = SearchFields(words=("name",), phones=("phone",), numbers=("inn",))
+    __table_args__ = (search_index("client"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

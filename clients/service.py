@@ -1,26 +1,18 @@
 """Clients and sites: search, create, change."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from clients.models import Client, Site
-from core.phones import try_normalize_phone
+from core.search import matches, one_page
 from extensions import db
 
 PAGE_SIZE = 50
 
 
 def search_clients(q: str = "", page: int = 1) -> tuple[list[Client], int]:
-    """Return one page of clients matching a name, INN or phone typed any way, and the total."""
-    stmt = select(Client)
-    q = (q or "").strip()
-    if q:
-        conditions = [func.lower(Client.name).like(f"%{q.lower()}%"), Client.inn == q]
-        phone = try_normalize_phone(q)
-        if phone:
-            conditions.append(Client.phone == phone)
-        stmt = stmt.where(or_(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Client.name, Client.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return list(rows), total
+    """Return one page of clients matching their name in any case (ё as е), INN or phone digits, and the total."""
+    stmt = select(Client).where(matches(Client.search, q))
+    rows, total = one_page(Client, stmt, (Client.name, Client.id), page, PAGE_SIZE)
+    return [client for client, _none in rows], total
 
 
 def get_client(client_id: int) -> Client | None:

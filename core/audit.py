@@ -49,10 +49,15 @@ def _jsonable(value):
     return value
 
 
+def _audited(attr) -> bool:
+    """Say whether the log records this column (derived ones, such as a search text, it does not)."""
+    return attr.columns[0].info.get("audited", True)
+
+
 def _changes(obj, hidden) -> dict:
     changes = {}
     state = inspect(obj)
-    for attr in state.mapper.column_attrs:
+    for attr in filter(_audited, state.mapper.column_attrs):
         history = state.attrs[attr.key].history
         if not history.has_changes():
             continue
@@ -72,7 +77,7 @@ def _snapshot(obj, hidden) -> dict:
     state = inspect(obj)
     return {
         a.key: [None, "***" if a.key in hidden else _jsonable(getattr(obj, a.key))]
-        for a in state.mapper.column_attrs
+        for a in filter(_audited, state.mapper.column_attrs)
         if getattr(obj, a.key) is not None
     }
 

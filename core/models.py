@@ -6,9 +6,9 @@ from typing import Optional
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from core.search import SearchFields
 from core.timeutil import utcnow
 from extensions import db
-
 
 
 @cache
@@ -49,6 +49,37 @@ class SoftDeleteMixin:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class SearchableMixin:
+    """A row found by text: ``search`` holds the folded text of the columns in ``__search__``.
+
+    Filled by the column's default on every insert, ORM or bulk (the demo's, an import's), and
+    refolded before every ORM update that changes one of those columns; nothing else writes it.
+    """
+
+    __search__: SearchFields
+
+    @declared_attr
+    def search(cls) -> Mapped[str]:
+        return mapped_column(
+            Text, default=lambda context: cls.__search__.text(context.get_current_parameters().get),
+            server_default="", info={"audited": False},  # derived: the log has the columns it comes from
+        )
+
+
+def search_index(table: str) -> Index:
+    """Return the trigram index that serves LIKE on ``table.search`` (PostgreSQL only: SQLite scans)."""
+    return Index(f"ix_{table}_search", "search", postgresql_using="gin",
+                 postgresql_ops={"search": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
+@event.listens_for(SearchableMixin, "before_update", propagate=True)
+def _refold(_mapper, _connection, target) -> None:
+    fields = type(target).__search__
+    state = inspect(target)
+    if any(state.attrs[c].history.has_changes() for c in fields.columns):
+        target.search = fields.text(lambda c: getattr(target, c))
 
 
 class FranchiseOwnedMixin:

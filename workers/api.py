@@ -15,7 +15,7 @@ from workers.schemas import CandidateOut, CandidateQuery, RatingEventOut, Worker
 @api_bp.arguments(WorkerQuery, location="query")
 @api_bp.response(200, WorkerOut(many=True))
 def api_list(args):
-    """Workers the caller can see; `q` matches a name or a phone typed any way."""
+    """Workers the caller can see; `q` matches names in any case (ё as е) or any run of a phone's digits."""
     rows, _total = service.search_workers(args["q"], args["status"], args["page"])
     return [worker for worker, _distance in rows]
 

@@ -6,7 +6,8 @@ from typing import Optional
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from core.models import RegionOwnedMixin, SoftDeleteMixin, TimestampMixin
+from core.models import RegionOwnedMixin, SearchableMixin, SoftDeleteMixin, TimestampMixin, search_index
+from core.search import SearchFields
 from core.timeutil import utcnow
 from extensions import db
 from ratings.formulas import tier
@@ -44,8 +45,9 @@ class Skill(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Worker(RegionOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
+class Worker(RegionOwnedMixin, SearchableMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
+    __search__ = SearchFields(words=("first_name", "last_name"), phones=("phone",))
     # Personal data: the log says it changed, never what it was, so erasure leaves no copy.
     __audit_hidden__ = ("first_name", "last_name", "phone", "email", "address", "lat", "lon", "photo_path", "notes",
                         "status_reason")
@@ -58,6 +60,7 @@ class Worker(RegionOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
                                 "avail_mon", "avail_tue", "avail_wed", "avail_thu", "avail_fri", "avail_sat", "avail_sun"],
             postgresql_where="status = 'active' AND NOT opted_out AND deleted_at IS NULL",
         ),
+        search_index("worker"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

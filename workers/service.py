@@ -3,13 +3,14 @@ from datetime import date
 
 from blinker import Namespace
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.geo import bounding_box, haversine_sql
 from core.geocoding import GeocodeError, geocode
 from core.i18n import lazy_gettext as _l
 from core.phones import try_normalize_phone
+from core.search import matches, one_page
 from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Region
@@ -39,16 +40,11 @@ def search_workers(q: str = "", status: str | None = None, page: int = 1, *, ski
                    within_km: float | None = None) -> tuple[list[tuple[Worker, float | None]], int]:
     """Return one page of (worker, distance km or None) matching the filters, and the total.
 
-    ``q`` matches a name or a phone typed any way. With ``near`` and ``within_km`` only
-    workers that close are kept, nearest first.
+    ``q`` matches names in any case (ё as е), word by word, or any run of a phone's digits
+    typed any way (core.search). With ``near`` and ``within_km`` only workers that close are
+    kept, nearest first.
     """
-    stmt = select(Worker)
-    q = (q or "").strip()
-    if q:
-        phone = try_normalize_phone(q)
-        pattern = f"%{q.lower()}%"
-        name_match = or_(func.lower(Worker.first_name).like(pattern), func.lower(Worker.last_name).like(pattern))
-        stmt = stmt.where(or_(Worker.phone == phone, name_match) if phone else name_match)
+    stmt = select(Worker).where(matches(Worker.search, q))
     if status:
         stmt = stmt.where(Worker.status == status)
     if skill:
@@ -64,13 +60,8 @@ def search_workers(q: str = "", status: str | None = None, page: int = 1, *, ski
         distance = haversine_sql(Worker.lat, Worker.lon, *near)
         stmt = stmt.where(Worker.lat.between(min_lat, max_lat), Worker.lon.between(min_lon, max_lon),
                           distance <= within_km)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    if distance is not None:
-        stmt = stmt.add_columns(distance.label("distance")).order_by(distance, Worker.id)
-    else:
-        stmt = stmt.add_columns(None).order_by(Worker.last_name, Worker.first_name, Worker.id)
-    rows = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return [(w, d) for w, d in rows], total
+    order = (distance, Worker.id) if distance is not None else (Worker.last_name, Worker.first_name, Worker.id)
+    return one_page(Worker, stmt, order, page, PAGE_SIZE, extra=distance)
 
 
 def find_by_phone(raw: str) -> Worker | None:

@@ -65,3 +65,16 @@ def test_a_map_click_fills_in_the_coordinates_without_tiles(live_server, page, n
     page.wait_for_url(re.compile(r".*/workers/\d+$"))
     assert page.get_by_test_id("map").is_visible()
     assert f"{lat:.5f}" in page.content()
+
+
+def test_a_dispatcher_finds_a_worker_by_any_case_and_a_partial_phone(live_server, page, city):
+    wanted = factories.worker(city.moscow, first_name="Алексей", last_name="Фёдоров", phone="+79123456789")
+    other = factories.worker(city.moscow, first_name="Иван", last_name="Смирнов", phone="+79260001122")
+    _log_in(page, live_server, city.b_dispatcher.email)  # B's dispatcher: the pool is the city's, not A's
+    for typed in ("ФЕДОРОВ", "8 912 345"):
+        page.goto(f"{live_server}/workers/")
+        page.fill("input[name=q]", typed)
+        page.click("form[role=search] button[type=submit]")
+        page.wait_for_url("**/workers/?*q=*")
+        table = page.get_by_test_id("workers").inner_text()
+        assert wanted.full_name in table and other.full_name not in table, typed
