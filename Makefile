@@ -36,12 +36,15 @@ run: venv translations
 # fork in five): the one test of that fork, which is no test of the clock, runs by day only.
 NIGHT_DESELECT := --deselect tests/core/test_queue.py::test_a_forked_child_starts_its_own_embedded_threads
 
+# The suite runs in this many processes (pytest-xdist), each on its own database and Redis dbs.
+TEST_PROCESSES ?= 2
+
 ## make test: start PostgreSQL and Redis if they are down, install chromium if it is missing,
 ## run the whole suite (TEST_DATABASE_URL, TEST_REDIS_URL), then run it again at 02:00 in Moscow
 test: venv-dev translations
 	bash tests/prepare-machine.sh
-	$(BIN)/python -m pytest
-	bash tests/at-night.sh $(BIN)/python -m pytest $(NIGHT_DESELECT)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
+	bash tests/at-night.sh $(BIN)/python -m pytest -n $(TEST_PROCESSES) $(NIGHT_DESELECT)
 
 ## make bench: benchmarks against PostgreSQL and Redis, written to bench/results.json
 bench: venv-dev translations

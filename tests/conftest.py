@@ -14,6 +14,29 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from config import TestConfig
+
+
+def _own_services_per_xdist_worker() -> None:
+    """Give each pytest-xdist worker (gw0, gw1, ...) its own database and Redis db, and its children too.
+
+    gwN uses <database>_gwN and the Redis db 2N below the configured one (the queue tests take the db
+    below that: tests/core/test_queue.py); without xdist nothing changes.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    n = int(worker[2:])
+    database = make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    database = database.set(database=f"{database.database}_{worker}").render_as_string(hide_password=False)
+    base, _, index = TestConfig.REDIS_URL.rpartition("/")
+    if int(index) < 2 * n + 1:
+        raise RuntimeError(f"TEST_REDIS_URL {TestConfig.REDIS_URL}: too few Redis dbs below it for {worker}")
+    redis_url = f"{base}/{int(index) - 2 * n}"
+    TestConfig.SQLALCHEMY_DATABASE_URI = os.environ["TEST_DATABASE_URL"] = database
+    TestConfig.REDIS_URL = TestConfig.RATELIMIT_STORAGE_URI = os.environ["TEST_REDIS_URL"] = redis_url
+
+
+_own_services_per_xdist_worker()
 from extensions import db as _db
 from tests import factories
 from workers.models import DEFAULT_SKILLS, Skill

@@ -32,8 +32,9 @@ from tests.core import queue_jobs
 from tests.core.redis_process import RedisServer
 from tests.dispatch.rq_process import RqWorker, eventually, rq_worker
 
-# The suite's Redis server, but a database of the queue tests' own: they flush it.
-QUEUE_REDIS_URL = urlsplit(TestConfig.REDIS_URL)._replace(path="/14").geturl()
+# The suite's Redis server, but a database of the queue tests' own, the one below the suite's: they flush it.
+_SUITE = urlsplit(TestConfig.REDIS_URL)
+QUEUE_REDIS_URL = _SUITE._replace(path=f"/{int(_SUITE.path.strip('/')) - 1}").geturl()
 
 
 def wait_for(path: Path, seconds: float) -> bool:
