@@ -116,7 +116,7 @@ def _partner_franchise(actor) -> int:
 def roles_given_by(actor) -> tuple[str, ...]:
     """Return the roles actor may give a new user."""
     if _manages_everyone(actor):
-        return ROLES
+        return STAFF_ROLES + ("callcentre", "partner", "admin")  # the widest last: never a form's default
     _partner_franchise(actor)
     return STAFF_ROLES
 

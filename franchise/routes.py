@@ -111,7 +111,8 @@ def _users_page(page, form=None, shown=None, status=200):
     return render_template("franchise/users.html", page_kind=page, endpoints=PAGES[page], users=users, total=total,
                            page=number, page_size=core_service.USERS_PAGE_SIZE, shown=shown,
                            form=form or _new_user_form(page),
-                           may_change=lambda user: core_service.may_change(current_user, user)), status
+                           may_change=lambda user: core_service.may_change(current_user, user)), status, (
+        {"Cache-Control": "no-store"} if shown else {})  # a password on the page: not in any cache
 
 
 def _add_user(page):

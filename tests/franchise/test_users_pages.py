@@ -11,8 +11,10 @@ from werkzeug.security import check_password_hash
 
 from core import service
 from core.models import AuditEntry, User
+from extensions import db as _db
 from tests import factories
 from tests.factories import PASSWORD
+from tests.races import Holder, in_thread, wait_for_lock_wait
 
 NOW = "2026-12-01 10:00:00"
 NEW_PASSWORD = "a-new-long-password"
@@ -60,12 +62,19 @@ def test_head_office_creates_a_dispatcher_for_b_with_a_generated_password_shown_
     assert response.status_code == 201
     password = _shown_password(response)
     assert password and len(password) >= service.MIN_PASSWORD
+    assert response.headers["Cache-Control"] == "no-store"
     user = _user(db, "new.person@test.artel")
     assert (user.role, user.franchise_id, user.locale, user.active) == ("dispatcher", city.b.id, "ru", True)
     assert password not in client.get("/users").get_data(as_text=True)  # shown once
     stranger = client.application.test_client()
     assert stranger.post("/login", data={"email": user.email, "password": password}).status_code == 302
     assert stranger.get("/orders/").status_code == 200
+
+
+def test_the_role_a_new_user_gets_unless_told_is_the_narrowest(db, city):
+    assert service.roles_given_by(city.admin)[0] == "dispatcher"
+    assert sorted(service.roles_given_by(city.admin)) == sorted(service.ROLES)
+    assert service.roles_given_by(city.a_partner) == ("dispatcher", "recruiter", "foreman")
 
 
 def test_head_office_creates_a_user_with_a_password_typed_twice(client, auth, db, city):
@@ -159,6 +168,26 @@ def test_the_last_active_administrator_stays(db, city):
     with pytest.raises(service.UserError, match="last active administrator"):
         service.set_user_active(second, city.admin, False)  # (as if second were still in a session)
     assert _user(db, city.admin.email).active
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one(app, db, city):
+    second = factories.user("admin", email="second.admin@test.artel")
+    first_id, second_id = city.admin.id, second.id
+    first_click = Holder()  # the first admin deactivates the second: both admins' rows locked, the second off
+    first_click.lock("user", first_id)
+    first_click.lock("user", second_id)
+    first_click.execute('UPDATE "user" SET active = false WHERE id = :id', id=second_id)
+
+    def second_click():  # at the same moment the second, still logged in, deactivates the first
+        actor, target = _db.session.get(User, second_id), _db.session.get(User, first_id)
+        service.set_user_active(actor, target, False)
+
+    racing = in_thread(app, second_click)
+    wait_for_lock_wait(racing)
+    first_click.commit()
+    with pytest.raises(service.UserError, match="last active administrator"):
+        racing.result(timeout=20)
+    assert _user(db, city.admin.email).active and not _user(db, second.email).active
 
 
 def test_an_administrator_of_a_franchise_does_not_count_as_the_last_one(db, city):
