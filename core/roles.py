@@ -49,6 +49,8 @@ ACTIONS: dict[str, Action] = {
     "health.details": _allow(*ADMIN_ONLY),  # /healthz beyond up or degraded
     # head office and franchises
     "network.dashboard": _allow(*ADMIN_ONLY, head_office=True),
+    "users.manage": _allow(*ADMIN_ONLY, head_office=True),  # every user of the network: add, deactivate, reset
+    "staff.manage": _allow("partner"),  # his franchise's dispatchers, recruiters, foremen; see core.service
     "franchise.portal": _allow("partner"),
     "franchises.view": _allow("partner", "dispatcher", "callcentre"),
     "regions.view": _allow(*EVERYONE),  # reference data every form needs

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from core import api_bp, bp, queue, service
 from core.auth import HOME_ENDPOINTS, api_requires, public, requires
-from core.forms import LoginForm, ProfileForm, TokenForm
+from core.forms import LoginForm, OwnPasswordForm, ProfileForm, TokenForm
 from core.i18n import gettext as _
 from core.roles import may
 from core.schemas import MeOut
@@ -78,10 +78,10 @@ def healthz():
     return body, (200 if healthy else 503)
 
 
-def _profile_page(form=None, token_form=None, new_secret=None, status=200):
+def _profile_page(form=None, token_form=None, new_secret=None, password_form=None, status=200):
     return render_template("core/profile.html", form=form or ProfileForm(locale=current_user.locale),
                            token_form=token_form or TokenForm(), tokens=service.tokens_of(current_user),
-                           new_secret=new_secret), status
+                           new_secret=new_secret, password_form=password_form or OwnPasswordForm(formdata=None)), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -93,6 +93,21 @@ def profile():
         flash(_("Saved."), "info")
         return redirect(url_for("core.profile"))
     return _profile_page(form, status=200 if request.method == "GET" else 400)
+
+
+@bp.post("/profile/password")
+@requires("account")
+def change_password():
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_own_password(current_user, form.current.data, form.password.data)
+        except service.UserError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            flash(_("Your password is changed."), "info")
+            return redirect(url_for("core.profile"))
+    return _profile_page(password_form=form, status=400)
 
 
 @bp.post("/profile/tokens")

@@ -1,4 +1,6 @@
-"""People and their credentials: create users, check passwords, issue API tokens."""
+"""People and their credentials: create and manage users, check passwords, issue API tokens."""
+import secrets
+import string
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -7,12 +9,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.auth import hash_token, new_token_secret
 from core.i18n import lazy_gettext as _l
+from core.locks import fresh, lock
 from core.models import LOCALES, ROLES, ApiToken, AuditEntry, User
 from core.roles import may
+from core.search import one_page
 from core.timeutil import utcnow
 from extensions import db
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+# Whom a partner hires and manages on his staff page; every other role is head office's to give.
+STAFF_ROLES = ("dispatcher", "recruiter", "foreman")
+# Roles of head office only: they never belong to a franchise.
+HEAD_OFFICE_ROLES = ("callcentre",)
+USERS_PAGE_SIZE = 100
+# Generated passwords: no look-alike characters (0/O, 1/l/I), since an administrator reads them out.
+_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+GENERATED_PASSWORD_LENGTH = 16
 # Checked against when the email is unknown, so both paths cost one scrypt.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -43,15 +56,16 @@ def create_user(email, name, password, role, franchise_id=None, locale="en") -> 
     if not sign_in_address(email):
         raise UserError(_l("Enter a valid email address."))
     if role not in ROLES:
-        raise UserError(f"Role must be one of: {', '.join(ROLES)}.")
-    if len(password or "") < MIN_PASSWORD:
-        raise UserError(f"The password needs at least {MIN_PASSWORD} characters.")
+        raise UserError(_l("Role must be one of: %(roles)s.", roles=", ".join(ROLES)))
+    _check_password(password)
     if locale not in LOCALES:
-        raise UserError(f"Language must be one of: {', '.join(LOCALES)}.")
+        raise UserError(_l("Language must be one of: %(locales)s.", locales=", ".join(LOCALES)))
     if franchise_id is not None and not _franchise_exists(franchise_id):
         raise UserError(_l("No such franchise."))
     if role == "partner" and franchise_id is None:
         raise UserError(_l("A partner belongs to a franchise."))
+    if role in HEAD_OFFICE_ROLES and franchise_id is not None:
+        raise UserError(_l("A call-centre agent works for head office, not for a franchise."))
     if find_user(email) is not None:
         raise UserError(_l("A user with this email already exists."))
     user = User(
@@ -67,10 +81,135 @@ def create_user(email, name, password, role, franchise_id=None, locale="en") -> 
     return user
 
 
+def _check_password(password) -> None:
+    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
+        raise UserError(_l("The password needs at least %(min)s characters (at most %(max)s).",
+                           min=MIN_PASSWORD, max=MAX_PASSWORD))
+
+
+def generate_password() -> str:
+    """Return a fresh strong password (about 93 bits) for an administrator to hand over once."""
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_LENGTH))
+
+
 def _franchise_exists(franchise_id: int) -> bool:
     """Whether the row a user's franchise_id would point to exists (core names no franchise model)."""
     [key] = User.__table__.c.franchise_id.foreign_keys
     return db.session.scalar(select(key.column).where(key.column == franchise_id)) is not None
+
+
+# Managing users from the pages. Head office (core.roles "users.manage") manages every user;
+# a partner ("staff.manage") only his own franchise's dispatchers, recruiters and foremen. The
+# checks are here, not in the routes, so no page or future API can reach past them.
+
+def _manages_everyone(actor) -> bool:
+    return may(actor, "users.manage")
+
+
+def _partner_franchise(actor) -> int:
+    """Return the franchise whose staff actor manages; PermissionError if he manages none."""
+    if not may(actor, "staff.manage") or actor.franchise_id is None:
+        raise PermissionError("Only head office and partners manage users.")
+    return actor.franchise_id
+
+
+def roles_given_by(actor) -> tuple[str, ...]:
+    """Return the roles actor may give a new user."""
+    if _manages_everyone(actor):
+        return STAFF_ROLES + ("callcentre", "partner", "admin")  # the widest last: never a form's default
+    _partner_franchise(actor)
+    return STAFF_ROLES
+
+
+def list_managed_users(actor, page: int = 1) -> tuple[list[User], int]:
+    """Return one page of the users actor sees on his users or staff page, and how many there are."""
+    stmt = select(User)
+    if not _manages_everyone(actor):
+        stmt = stmt.where(User.franchise_id == _partner_franchise(actor))
+    rows, total = one_page(User, stmt, (User.franchise_id.nulls_first(), User.name, User.id), page, USERS_PAGE_SIZE)
+    return [user for user, _extra in rows], total
+
+
+def managed_user(actor, user_id: int) -> User | None:
+    """Return the user of this id if actor sees him on his page, else None (another franchise's, unknown)."""
+    user = db.session.get(User, user_id)
+    if user is None or _manages_everyone(actor):
+        return user
+    return user if user.franchise_id == _partner_franchise(actor) else None
+
+
+def may_change(actor, user: User) -> bool:
+    """Say whether actor may deactivate, reactivate or reset user (not whether the change itself is allowed)."""
+    if _manages_everyone(actor):
+        return True
+    if not may(actor, "staff.manage") or actor.franchise_id is None:
+        return False
+    return user.franchise_id == actor.franchise_id and user.role in STAFF_ROLES and user.id != actor.id
+
+
+def _check_change(actor, user: User) -> None:
+    if not may_change(actor, user):
+        raise PermissionError("This user is not on the actor's staff.")
+
+
+def add_user(actor, email, name, role, franchise_id=None, locale="en", password=None) -> tuple[User, str | None]:
+    """Create a user as actor (head office: any; a partner: his own staff) and commit.
+
+    password None: generate one. Returns the user and the generated password (to be shown
+    once, never stored in plain), or None when the password was given.
+    Raises UserError for bad input, PermissionError for a role or franchise actor may not give.
+    """
+    if not _manages_everyone(actor):
+        own = _partner_franchise(actor)
+        if franchise_id not in (None, own):
+            raise PermissionError("A partner adds staff only to his own franchise.")
+        if role not in STAFF_ROLES:
+            raise UserError(_l("A partner adds dispatchers, recruiters and foremen only."))
+        franchise_id = own
+    generated = generate_password() if password is None else None
+    user = create_user(email, name, generated or password, role, franchise_id, locale)
+    return user, generated
+
+
+def set_user_active(actor, user: User, active: bool) -> None:
+    """Deactivate (he is logged out at his next request, his tokens stop) or reactivate user, and commit.
+
+    Nobody deactivates himself, and the last active head-office administrator stays: without
+    him nobody could manage users from the pages. Raises UserError for either.
+    """
+    if not active and actor is not None and user.id == actor.id:
+        raise UserError(_l("You cannot deactivate yourself."))
+    _check_change(actor, user)
+    if not active and user.role == "admin" and user.franchise_id is None:
+        # Lock every head-office administrator (in id order, as core.locks asks) so that two
+        # of them deactivating each other at once cannot both succeed.
+        admins = db.session.scalars(fresh(select(User).where(User.role == "admin", User.franchise_id.is_(None))
+                                          .order_by(User.id).with_for_update(key_share=True))).all()
+        if not any(a.is_active for a in admins if a.id != user.id):
+            db.session.rollback()
+            raise UserError(_l("The last active administrator cannot be deactivated."))
+    target = lock(User, user.id)
+    target.active = active
+    db.session.commit()
+
+
+def reset_password(actor, user: User, password=None) -> str | None:
+    """Give user a new password and commit; password None: generate one and return it (shown once)."""
+    _check_change(actor, user)
+    generated = generate_password() if password is None else None
+    _check_password(generated or password)
+    user.password_hash = generate_password_hash(generated or password)
+    db.session.commit()
+    return generated
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """Replace user's password with new once he proves he knows the current one, and commit."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise UserError(_l("The current password is wrong."))
+    _check_password(new)
+    user.password_hash = generate_password_hash(new)
+    db.session.commit()
 
 
 def find_user(email: str) -> User | None:
@@ -98,7 +237,7 @@ def record_login(user: User) -> None:
 def set_locale(user: User, locale: str) -> None:
     """Change the language a user sees the product in."""
     if locale not in LOCALES:
-        raise UserError(f"Language must be one of: {', '.join(LOCALES)}.")
+        raise UserError(_l("Language must be one of: %(locales)s.", locales=", ".join(LOCALES)))
     user.locale = locale
     db.session.commit()
 

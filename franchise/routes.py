@@ -1,8 +1,12 @@
-"""Head-office dashboard, franchise pages, the partner portal, and their API."""
-from flask import abort, render_template
+"""Head-office dashboard, franchise pages, the partner portal, users and staff, and their API."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from core import service as core_service
 from core.auth import api_requires, requires
+from core.forms import PasswordForm, StaffForm, UserForm
+from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
 from franchise import api_bp, bp, service
 from franchise.schemas import FranchiseOut, RegionOut
@@ -73,3 +77,144 @@ def api_franchises():
 def api_franchise(franchise_id):
     """One franchise."""
     return service.get_franchise(franchise_id) or abort(404)
+
+
+# Users: head office manages everyone on /users, a partner his own staff on /portal/staff. The
+# two pages share their handlers; core.service decides whom each caller reaches.
+PAGES = {
+    "users": {"page": "franchise.users", "deactivate": "franchise.deactivate_user",
+              "reactivate": "franchise.reactivate_user", "password": "franchise.reset_user_password"},
+    "staff": {"page": "franchise.staff", "deactivate": "franchise.deactivate_staff",
+              "reactivate": "franchise.reactivate_staff", "password": "franchise.reset_staff_password"},
+}
+_UNSET = object()
+
+
+def role_label(role):
+    return str(label(ROLE_LABELS, role))
+
+
+def _new_user_form(page, formdata=_UNSET):
+    form_class = UserForm if page == "users" else StaffForm
+    form = form_class() if formdata is _UNSET else form_class(formdata=formdata)
+    form.role.choices = [(r, role_label(r)) for r in core_service.roles_given_by(current_user)]
+    if page == "users":
+        form.franchise_id.choices = [(None, _("Head office"))] + [
+            (f.id, f.name) for f in service.list_franchises() if f.tier != "head_office"]
+    return form
+
+
+def _users_page(page, form=None, shown=None, status=200):
+    """Render the users or staff page; shown: (user, password) whose new password is shown once."""
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    users, total = core_service.list_managed_users(current_user, number)
+    return render_template("franchise/users.html", page_kind=page, endpoints=PAGES[page], users=users, total=total,
+                           page=number, page_size=core_service.USERS_PAGE_SIZE, shown=shown,
+                           form=form or _new_user_form(page),
+                           may_change=lambda user: core_service.may_change(current_user, user)), status, (
+        {"Cache-Control": "no-store"} if shown else {})  # a password on the page: not in any cache
+
+
+def _add_user(page):
+    form = _new_user_form(page)
+    if form.validate_on_submit():
+        try:
+            user, generated = core_service.add_user(
+                current_user, form.email.data, form.name.data, form.role.data,
+                form.franchise_id.data if page == "users" else None, form.locale.data, form.password.data or None)
+        except core_service.UserError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(_("%(email)s can log in now.", email=user.email), "info")
+            return _users_page(page, form=_new_user_form(page, formdata=None),
+                               shown=(user, generated) if generated else None, status=201)
+    return _users_page(page, form=form, status=400)
+
+
+def _own_franchise_or_404():
+    """The staff page is a franchise's: head office manages users on /users."""
+    if current_user.franchise_id is None:
+        abort(404, _("Your account is not attached to a franchise."))
+
+
+def _managed_or_404(user_id):
+    user = core_service.managed_user(current_user, user_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    return user
+
+
+def _set_active(page, user_id, active):
+    user = _managed_or_404(user_id)
+    try:
+        core_service.set_user_active(current_user, user, active)
+    except core_service.UserError as exc:
+        flash(str(exc), "error")
+        return _users_page(page, status=409)
+    flash(_("%(email)s is active again.", email=user.email) if active
+          else _("%(email)s is deactivated and logged out.", email=user.email), "info")
+    return redirect(url_for(PAGES[page]["page"]))
+
+
+def _reset_password(page, user_id):
+    user = _managed_or_404(user_id)
+    form = PasswordForm()
+    if not form.validate():
+        for error in form.password.errors + form.confirm.errors:
+            flash(_("%(email)s: %(error)s", email=user.email, error=error), "error")
+        return _users_page(page, status=400)
+    generated = core_service.reset_password(current_user, user, form.password.data or None)
+    flash(_("The password of %(email)s is changed.", email=user.email), "info")
+    return _users_page(page, shown=(user, generated) if generated else None)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires("users.manage")
+def users():
+    return _add_user("users") if request.method == "POST" else _users_page("users")
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@requires("users.manage")
+def deactivate_user(user_id):
+    return _set_active("users", user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@requires("users.manage")
+def reactivate_user(user_id):
+    return _set_active("users", user_id, True)
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires("users.manage")
+def reset_user_password(user_id):
+    return _reset_password("users", user_id)
+
+
+@bp.route("/portal/staff", methods=["GET", "POST"])
+@requires("staff.manage")
+def staff():
+    _own_franchise_or_404()
+    return _add_user("staff") if request.method == "POST" else _users_page("staff")
+
+
+@bp.post("/portal/staff/<int:user_id>/deactivate")
+@requires("staff.manage")
+def deactivate_staff(user_id):
+    _own_franchise_or_404()
+    return _set_active("staff", user_id, False)
+
+
+@bp.post("/portal/staff/<int:user_id>/reactivate")
+@requires("staff.manage")
+def reactivate_staff(user_id):
+    _own_franchise_or_404()
+    return _set_active("staff", user_id, True)
+
+
+@bp.post("/portal/staff/<int:user_id>/password")
+@requires("staff.manage")
+def reset_staff_password(user_id):
+    _own_franchise_or_404()
+    return _reset_password("staff", user_id)

@@ -46,6 +46,7 @@ def _a_rows(city, user):
     spare = factories.db.session.scalar(
         factories.db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.name == "spare"))
     return {"worker_id": city.a_worker.id, "client_id": city.a_client.id, "order_id": order.id,
+            "user_id": city.a_foreman.id,  # the staff pages act on A's foreman
             "franchise_id": city.a.id, "blackout_id": blackout.id, "api_token_id": spare.id,
             "table": "client", "row_id": city.a_client.id}
 
