@@ -61,7 +61,8 @@ def test_every_string_is_translated_and_none_is_missing_from_the_catalog(tmp_pat
     assert untranslated == []
     assert list(catalog.obsolete) == [], "drop the #~ entries: pybabel update --ignore-obsolete"
     wrong_placeholders = [m.id for m in catalog if m.id and any(
-        sorted(PLACEHOLDER.findall(_forms(m.id)[-1])) != sorted(PLACEHOLDER.findall(form)) for form in _forms(m.string))]
+        sorted(PLACEHOLDER.findall(_forms(m.id)[-1])) != sorted(PLACEHOLDER.findall(form))
+        for form in _forms(m.string))]
     assert wrong_placeholders == [], "a translation must keep every %(name)s of its English text"
     fresh = tmp_path / "fresh.pot"
     # No --ignore-dirs here: babel.cfg alone must keep .venv, tests, migrations and bench out.
