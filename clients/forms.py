@@ -4,7 +4,7 @@ from wtforms import DecimalField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from clients.models import SITE_CONDITIONS
-from core.i18n import lazy_gettext as _l
+from core.i18n import CONDITION_LABELS, lazy_gettext as _l
 from core.phones import InvalidPhone, normalize_phone
 
 
@@ -31,4 +31,4 @@ class SiteForm(FlaskForm):
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
     lat = DecimalField(_l("Latitude"), places=6, validators=[Optional(), NumberRange(-90, 90)])
     lon = DecimalField(_l("Longitude"), places=6, validators=[Optional(), NumberRange(-180, 180)])
-    conditions = SelectField(_l("Conditions"), choices=[(c, c.replace("_", " ")) for c in SITE_CONDITIONS])
+    conditions = SelectField(_l("Conditions"), choices=[(c, CONDITION_LABELS[c]) for c in SITE_CONDITIONS])

@@ -1,6 +1,6 @@
 """Languages: every user-facing string goes through Flask-Babel (English and Russian)."""
 from flask import current_app, has_request_context, request
-from flask_babel import format_datetime, gettext, lazy_gettext  # noqa: F401  (re-exported)
+from flask_babel import format_datetime, gettext, lazy_gettext, npgettext  # noqa: F401  (re-exported)
 from flask_login import current_user
 
 from extensions import babel
@@ -95,6 +95,46 @@ ALERT_TEXTS = {
     "send_failed": lazy_gettext("An SMS could not be sent: phone the worker."),
     "sweep_failed": lazy_gettext("Reminders for this order stopped on an error (%(detail)s): remind the workers by phone and tell support."),
 }
+FRANCHISE_STATUS_LABELS = {
+    "active": lazy_gettext("operating"),
+    "suspended": lazy_gettext("on hold"),
+    "terminated": lazy_gettext("contract ended"),
+}
+# Twilio's delivery statuses of an SMS and ours before it reaches Twilio
+MESSAGE_STATUS_LABELS = {
+    "queued": lazy_gettext("waiting to be sent"),
+    "accepted": lazy_gettext("waiting to be sent"),
+    "sending": lazy_gettext("sending"),
+    "sent": lazy_gettext("sent"),
+    "delivered": lazy_gettext("delivered"),
+    "undelivered": lazy_gettext("not delivered"),
+    "failed": lazy_gettext("could not be sent"),
+    "read": lazy_gettext("read"),
+    "receiving": lazy_gettext("arriving"),
+    "received": lazy_gettext("received"),
+}
+LANGUAGE_LABELS = {
+    "en": lazy_gettext("English"),
+    "ru": lazy_gettext("Russian"),
+}
+INTERVIEW_LABELS = {
+    "approved": lazy_gettext("approved"),
+    "rejected": lazy_gettext("rejected"),
+}
+# The outgoing SMS texts, by the name dispatch.texts gives them
+SMS_TEMPLATE_LABELS = {
+    "offer": lazy_gettext("Job offer"),
+    "reminder_evening": lazy_gettext("Reminder the evening before, asking to confirm"),
+    "reminder_confirm": lazy_gettext("Reminder before the start, asking to confirm"),
+    "reminder_confirmed": lazy_gettext("Reminder before the start, already confirmed"),
+    "promoted_confirm": lazy_gettext("From the waitlist onto the shift, asking to confirm"),
+    "promoted": lazy_gettext("From the waitlist onto the shift"),
+    "booked": lazy_gettext("Booking confirmed"),
+    "expired": lazy_gettext("Place released: not confirmed in time"),
+    "released": lazy_gettext("Place released: the order needs fewer workers"),
+    "moved": lazy_gettext("The shift's time changed"),
+    "cancelled": lazy_gettext("The order is cancelled"),
+}
 ACTION_LABELS = {
     "create": lazy_gettext("created"),
     "update": lazy_gettext("changed"),
@@ -104,6 +144,37 @@ ACTION_LABELS = {
     "export": lazy_gettext("exported"),
     "erase": lazy_gettext("personal data erased"),
 }
+
+
+# The word after a figure ("4 клиента", "5 клиентов"): Russian has three plural forms, English two.
+COUNTED = {
+    "client": lambda n: npgettext("how many", "client", "clients", n),
+    "site": lambda n: npgettext("how many", "site", "sites", n),
+    "worker": lambda n: npgettext("how many", "worker", "workers", n),
+    "worker_in_region": lambda n: npgettext("how many", "worker in the region", "workers in the region", n),
+    "active": lambda n: npgettext("how many", "active", "active", n),
+    "staff": lambda n: npgettext("how many", "staff member", "staff", n),
+    "region": lambda n: npgettext("how many", "region", "regions", n),
+    "franchise": lambda n: npgettext("how many", "franchise", "franchises", n),
+    "user": lambda n: npgettext("how many", "user", "users", n),
+    "place": lambda n: npgettext("how many", "place", "places", n),
+    # offer states and attendance outcomes, as on the fill board
+    "offered": lambda n: npgettext("how many", "offered, no answer yet", "offered, no answer yet", n),
+    "booked": lambda n: npgettext("how many", "booked", "booked", n),
+    "confirmed": lambda n: npgettext("how many", "confirmed", "confirmed", n),
+    "waitlisted": lambda n: npgettext("how many", "waitlisted", "waitlisted", n),
+    "declined": lambda n: npgettext("how many", "declined", "declined", n),
+    "dropped": lambda n: npgettext("how many", "dropped out", "dropped out", n),
+    "came": lambda n: npgettext("how many", "came", "came", n),
+    "late": lambda n: npgettext("how many", "late", "late", n),
+    "left_early": lambda n: npgettext("how many", "left early", "left early", n),
+    "no_show": lambda n: npgettext("how many", "no-show", "no-shows", n),
+}
+
+
+def counted(what: str, n) -> str:
+    """Return the word that follows the figure n of what, in the reader's plural form."""
+    return COUNTED[what](n or 0)
 
 
 def alert_text(alert) -> str:

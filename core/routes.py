@@ -4,7 +4,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
 
-from core import api_bp, bp, queue, service
+from core import api_bp, bp, changes, queue, service
 from core.auth import HOME_ENDPOINTS, api_requires, public, requires
 from core.forms import LoginForm, OwnPasswordForm, ProfileForm, TokenForm
 from core.i18n import gettext as _
@@ -141,9 +141,9 @@ def history(table, row_id):
     record = service.get_record(table, row_id, include_deleted=may(current_user, "records.delete"))
     if record is None:
         abort(404)
-    return render_template(
-        "core/history.html", record=record, table=table, entries=service.history_of(record)
-    )
+    entries = [(entry, changes.describe(entry, record)) for entry in service.history_of(record)]
+    return render_template("core/history.html", record=record, table=table, entries=entries,
+                           record_label=changes.record_label(table), zone=changes.record_timezone(record))
 
 
 @bp.post("/records/<table>/<int:row_id>/delete")

@@ -33,7 +33,7 @@ def viewer_timezone() -> str:
 def money(amount, currency: str = "RUB") -> str:
     if amount is None:
         return ""
-    return format_money(amount, currency, str(get_locale() or "en"))
+    return format_money(amount, currency, str(get_locale() or "en"), own_sign=True)
 
 
 def hours_minutes(hours) -> str:
@@ -61,6 +61,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["hours_minutes"] = hours_minutes
     app.jinja_env.globals["alert_text"] = i18n.alert_text
+    app.jinja_env.globals["counted"] = i18n.counted
     for name, table in (
         ("role_label", i18n.ROLE_LABELS),
         ("tier_label", i18n.TIER_LABELS),
@@ -71,5 +72,9 @@ def init_app(app) -> None:
         ("worker_tier_label", i18n.TIER_NAMES),
         ("order_status_label", i18n.ORDER_STATUS_LABELS),
         ("offer_state_label", i18n.OFFER_STATE_LABELS),
+        ("franchise_status_label", i18n.FRANCHISE_STATUS_LABELS),
+        ("message_status_label", i18n.MESSAGE_STATUS_LABELS),
+        ("language_label", i18n.LANGUAGE_LABELS),
+        ("sms_template_label", i18n.SMS_TEMPLATE_LABELS),
     ):
         app.jinja_env.globals[name] = partial(i18n.label, table)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from clients.models import Client, Site
 from core import locks, outbox
 from core.i18n import lazy_gettext as _l
+from core.templating import money
 from core.tenancy import network_wide
 from core.timeutil import utcnow
 from dispatch import service as dispatch
@@ -132,7 +133,8 @@ def create_order(data: dict, by=None) -> Order:
         pay, bill = pay if pay is not None else card.pay_rate, bill if bill is not None else card.bill_rate
     if Decimal(pay) >= Decimal(bill) and not data.get("confirm_loss"):
         raise OrderError(_l("The pay rate (%(pay)s) is not below the bill rate (%(bill)s): the order earns nothing. "
-                            "Confirm to create it anyway.", pay=pay, bill=bill), "confirm_loss")
+                            "Confirm to create it anyway.", pay=money(Decimal(pay), client.franchise.region.currency),
+                            bill=money(Decimal(bill), client.franchise.region.currency)), "confirm_loss")
     factor = _overbooking(data.get("overbooking", "1.5"))
     order = Order(
         franchise_id=client.franchise_id, region_id=region_id, client_id=client.id, site_id=site.id,

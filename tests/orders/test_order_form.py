@@ -118,6 +118,7 @@ def test_pay_not_below_bill_asks_before_the_order_is_made(client, auth, db, city
         asked = client.post("/orders/new", data=form(city, pay_rate="450", bill_rate="450"))
         page = asked.get_data(as_text=True)
         assert asked.status_code == 400 and "earns nothing" in page and 'name="confirm_loss"' in page
+        assert "The pay rate (₽450.00) is not below the bill rate (₽450.00)" in page  # money as people write it
         assert orders(db) == 0
         assert client.post("/orders/new", data=form(city, pay_rate="450", bill_rate="450",
                                                      confirm_loss="y")).status_code == 302
