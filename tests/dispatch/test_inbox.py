@@ -142,3 +142,11 @@ def test_a_closed_offer_cannot_be_declined_and_the_text_stays(client, auth, db, 
         response = client.post(f"/dispatch/inbox/{_question(db).id}/orders/{a_order.id}/decline")
         assert response.status_code == 409 and "The offer is closed" in response.get_data(as_text=True)
         assert "what is the pay there?" in client.get("/dispatch/inbox").get_data(as_text=True)
+
+
+def test_the_workers_card_shows_artels_automatic_answers_in_his_thread(client, db, desk):
+    send(client, desk.a_worker.phone, "HELP")
+    question = _question(db)
+    assert question.answer and "reply YES" in question.answer
+    page = client.get(f"/workers/{desk.a_worker.id}").get_data(as_text=True)
+    assert f'data-testid="auto-answer-{question.id}"' in page and "reply YES" in page
