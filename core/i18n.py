@@ -60,6 +60,7 @@ EVENT_LABELS = {
     "missed_reconfirmation": lazy_gettext("missed re-confirmation"),
     "complaint": lazy_gettext("client complaint"),
     "client_cancelled": lazy_gettext("cancelled by the client"),
+    "opening": lazy_gettext("record before"),
 }
 TIER_NAMES = {
     "gold": lazy_gettext("gold"),

@@ -3,6 +3,11 @@
 ``generate`` builds it in one transaction. Workers go in through bulk Core inserts, which
 skip the ORM's per-row audit entries: right for generated data, and what makes 100,000
 workers take seconds instead of minutes.
+
+A worker's figures are never made up: each one who has worked before gets an opening
+rating event (shifts, no-shows, rating: his record before the demo begins), and his stored
+rating, reliability and shift count are what the formulas give for it, so the first
+attendance recorded for him builds on that record.
 """
 import math
 import random
@@ -15,8 +20,11 @@ from werkzeug.security import generate_password_hash
 from clients.models import SITE_CONDITIONS, Client, Site
 from core.geo import EARTH_RADIUS_KM
 from core.models import User
+from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Franchise, Region
+from ratings import formulas
+from ratings.models import RatingEvent
 from workers.availability import ALL_HOURS, hours_mask
 from workers.models import DEFAULT_SKILLS, Skill, Worker
 
@@ -215,35 +223,62 @@ def _name(rng) -> dict:
     return {"first_name": rng.choice(MEN), "last_name": last}
 
 
+def _past(rng, status) -> formulas.Event | None:
+    """Return a worker's record before the demo as an opening event, or None for a newcomer."""
+    shifts = 0 if status == "applicant" else rng.randint(0, 120)
+    show_rate = max(0.6, rng.betavariate(8, 2.5))  # most people come; a tail drops out
+    no_shows = round(shifts * (1 - show_rate) / show_rate)
+    if shifts == no_shows == 0:
+        return None
+    # Ratings skew high (most people come and work).
+    rating = Decimal(f"{min(5.0, max(2.0, rng.gauss(4.0, 0.6))):.2f}")
+    return formulas.Event(kind=formulas.OPENING, at=utcnow(), shifts=shifts, no_shows=no_shows, rating=rating)
+
+
+def _insert_workers(batch, pasts) -> None:
+    """Insert a batch of workers and the opening events their figures come from."""
+    ids = db.session.scalars(insert(Worker).returning(Worker.id, sort_by_parameter_order=True), batch).all()
+    start = formulas.compute([])
+    events = [{
+        "worker_id": worker_id, "kind": past.kind, "occurred_at": past.at, "recorded_at": past.at,
+        "opening_shifts": past.shifts, "opening_no_shows": past.no_shows, "opening_rating": past.rating,
+        "rating_before": start.rating, "reliability_before": start.reliability,
+        "rating_after": row["rating"], "reliability_after": row["reliability"],
+    } for worker_id, row, past in zip(ids, batch, pasts) if past is not None]
+    if events:
+        db.session.execute(insert(RatingEvent), events)
+
+
 def _workers(rng, regions, count, echo) -> None:
-    """Bulk-insert count workers, the pool split between cities by size."""
+    """Bulk-insert count workers, the pool split between cities by size, each with his past."""
     weights = list(accumulate(share for *_rest, share, _area in CITIES))
     loader, others = _skill_bits()
     limited = hours_mask(8, 20)
     phones = _phones(rng, count)
-    batch = []
+    batch, pasts = [], []
     for i in range(count):
         region = rng.choices(regions, cum_weights=weights)[0]
         lat, lon = _point(rng, region.center_lat, region.center_lon, float(region.radius_km))
         # Most of the pool loads trucks; some add a trade or two.
         skills = loader | sum(rng.sample(others, min(len(others), rng.choice((0, 0, 1, 1, 2, 3)))))
         day = limited if rng.random() < 0.2 else ALL_HOURS
+        status = rng.choices(("active", "applicant", "suspended", "banned"), (86, 9, 4, 1))[0]
+        past = _past(rng, status)
+        figures = formulas.compute([past] if past else [])
         batch.append({
-            "region_id": region.id, **_name(rng), "phone": next(phones),
-            "status": rng.choices(("active", "applicant", "suspended", "banned"), (86, 9, 4, 1))[0],
+            "region_id": region.id, **_name(rng), "phone": next(phones), "status": status,
             "language": "en" if rng.random() < 0.05 else "ru", "skill_mask": skills,
             "address": f"{region.name}, {rng.choice(STREETS)}, {rng.randint(1, 200)}",
             "lat": lat, "lon": lon, "max_travel_km": Decimal(rng.choice((10, 15, 20, 25, 30, 40))),
-            # Ratings skew high (most people come and work) with a tail of no-shows.
-            "rating": Decimal(f"{min(5.0, max(2.0, rng.gauss(4.0, 0.6))):.2f}"),
-            "reliability": Decimal(f"{min(0.99, max(0.40, rng.betavariate(8, 2.5))):.3f}"),
-            "shifts_worked": rng.randint(0, 120), "opted_out": rng.random() < 0.02,
+            "rating": figures.rating, "reliability": figures.reliability, "rating_penalty": figures.penalty,
+            "shifts_worked": figures.shifts, "opted_out": rng.random() < 0.02,
             **{f"avail_{d}": day for d in ("mon", "tue", "wed", "thu", "fri")},
             "avail_sat": ALL_HOURS, "avail_sun": ALL_HOURS if rng.random() < 0.7 else 0,
         })
+        pasts.append(past)
         if len(batch) == CHUNK:
-            db.session.execute(insert(Worker), batch)
-            batch = []
+            _insert_workers(batch, pasts)
+            batch, pasts = [], []
             echo(f"  {i + 1} workers")
     if batch:
-        db.session.execute(insert(Worker), batch)
+        _insert_workers(batch, pasts)

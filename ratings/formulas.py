@@ -41,6 +41,32 @@ Tiers follow from the figures and the number of shifts worked:
 gold (>= 10 shifts, rating >= 4.5, reliability >= 0.90), silver (>= 5 shifts,
 rating >= 4.0, reliability >= 0.80), new (< 3 shifts), bronze otherwise.
 
+An opening record (``kind`` "opening") is a worker's past from before Artel kept his
+history: an agency's own record brought in by CSV import, or the demo's seeded past. It
+carries S shifts worked, N no-shows and a rating R, and comes first in the history (it is
+older than every event). It is folded in like this:
+
+* quality: the opening stands for S past shifts, each scored R, older than every later
+  shift (so they fade like any old shift: their weight is the weight S shifts would have,
+  sum of 0.9 ** i for i < S, times 0.9 per later observation), and R takes the place of
+  the newcomer's prior mean 3.5 (prior weight C = 3 stays). The opening alone gives
+  B = R, and a later score of 5 after an opening of 5.00 keeps B at 5.00;
+* penalty: starts at 0 (R already holds whatever the past cost him);
+* reliability: the opening's S shows and N no-shows are added to the prior, Beta(7 + S,
+  3 + N); the window of the last 30 ranks bookings by recency, and the opening's have no
+  order, so it counts them whole and applies to the bookings after it;
+* shifts: start at S.
+
+Worked examples (tests/ratings/test_formulas.py): an opening of 5.00 over 20 shifts,
+then a shift scored 5 on time: rating 5.00, not 3.88. An opening of 106 shifts and 2
+no-shows gives reliability 113/118 = 0.958 ("96% over 106 shifts"); one on-time shift
+gives 114/119 = 0.958 over 107 shifts, not 8/11 = 0.727 over 1. The same opening, then a
+no-show: rating 5.00 - 1.00 = 4.00 at once, not 2.50.
+
+Because B never falls when a 5 is added (the prior weight C is fixed and the recency
+weights sum to less than 1 / (1 - 0.9) = 10) and a good shift only lowers the penalty,
+a perfect shift (came, scored 5) never lowers a rating, with or without an opening.
+
 Auto-suspension: K no-shows within D days (settings NO_SHOW_SUSPEND_COUNT and
 NO_SHOW_SUSPEND_DAYS, default 3 in 30) suspends the worker; see ``should_suspend``.
 """
@@ -56,6 +82,7 @@ DEFAULT_SCORE = 4
 RELIABILITY_PRIOR = (7.0, 3.0)
 RELIABILITY_WINDOW = 30
 
+OPENING = "opening"
 KINDS = ("came", "late", "left_early", "no_show", "withdrew", "missed_reconfirmation", "complaint", "client_cancelled")
 PENALTY = {"no_show": 1.0, "withdrew_heavy": 0.5, "withdrew_light": 0.2, "missed_reconfirmation": 0.3, "complaint": 0.5}
 
@@ -69,6 +96,23 @@ class Event:
     quality: int | None = None  # foreman's score 1-5
     minutes: int | None = None  # late by
     notice_hours: float | None = None  # withdrew this long before the start
+    shifts: int | None = None  # opening: shifts worked before
+    no_shows: int | None = None  # opening: no-shows before
+    rating: Decimal | None = None  # opening: the rating he had
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A worker's record from before his history in Artel: shifts, no-shows and rating."""
+
+    shifts: int
+    no_shows: int
+    rating: float
+
+    @property
+    def weight(self) -> float:
+        """The weight its shifts carry as quality observations: sum of 0.9 ** i for i < shifts."""
+        return (1.0 - RECENCY ** self.shifts) / (1.0 - RECENCY)
 
 
 @dataclass(frozen=True)
@@ -126,16 +170,20 @@ def _is_good_shift(event: Event) -> bool:
     return event.kind == "late" and (event.minutes or 0) < 15 and (event.quality is None or event.quality >= 3)
 
 
-def bayesian_quality(observations: list[float]) -> float:
-    """Return the recency-weighted Bayesian average of quality scores (oldest first)."""
+def bayesian_quality(observations: list[float], opening: Opening | None = None) -> float:
+    """Return the recency-weighted Bayesian average of quality scores (oldest first), after an opening if any."""
     n = len(observations)
     weights = [RECENCY ** (n - 1 - i) for i in range(n)]
-    return (PRIOR_WEIGHT * PRIOR_MEAN + sum(w * q for w, q in zip(weights, observations))) / (PRIOR_WEIGHT + sum(weights))
+    mean, block = (opening.rating, opening.weight * RECENCY ** n) if opening else (PRIOR_MEAN, 0.0)
+    return ((PRIOR_WEIGHT * mean + block * mean + sum(w * q for w, q in zip(weights, observations)))
+            / (PRIOR_WEIGHT + block + sum(weights)))
 
 
-def beta_reliability(outcomes: list[float]) -> float:
-    """Return the Beta posterior mean of showing up over the last bookings (oldest first)."""
+def beta_reliability(outcomes: list[float], opening: Opening | None = None) -> float:
+    """Return the Beta posterior mean of showing up over the last bookings (oldest first), after an opening if any."""
     alpha, beta = RELIABILITY_PRIOR
+    if opening:
+        alpha, beta = alpha + opening.shifts, beta + opening.no_shows
     for show in outcomes[-RELIABILITY_WINDOW:]:
         alpha += show
         beta += 1.0 - show
@@ -153,23 +201,70 @@ def tier(rating: Decimal, reliability: Decimal, shifts: int) -> str:
     return "bronze"
 
 
+@dataclass(frozen=True)
+class Step:
+    """What one event did: the figures before and after it and why they moved."""
+
+    event: Event
+    before: Figures
+    after: Figures
+    quality: float | None  # the score it added to the average, if any
+    show: float | None  # 1 shown up, 0 a failure, 0.5 half a failure, None not counted
+    penalty_added: Decimal
+    earned_back: Decimal
+
+
+def explain(events: list[Event]) -> list[Step]:
+    """Return one step per event of the ordered history (oldest first), folding each into the figures.
+
+    Raises ValueError if an opening record is not the first event.
+    """
+    steps, before = [], _figures(None, [], [], 0.0, 0)
+    for event, state, quality, show, added, earned in _fold(events):
+        after = _figures(*state)
+        steps.append(Step(event, before, after, quality, show, _q2(added), _q2(earned)))
+        before = after
+    return steps
+
+
 def compute(events: list[Event]) -> Figures:
-    """Return a worker's figures from the whole ordered history (oldest first)."""
-    observations, outcomes, penalty, shifts = [], [], 0.0, 0
-    for event in events:
-        quality = _quality(event)
-        if quality is not None:
-            observations.append(quality)
-        show = _show(event)
-        if show is not None:
-            outcomes.append(show)
-        if event.kind in ("came", "late", "left_early"):
-            shifts += 1
-        penalty += _penalty_step(event)
-        if _is_good_shift(event):
-            penalty = max(0.0, penalty - EARN_BACK)
-    rating = _q2(min(5.0, max(1.0, bayesian_quality(observations) - penalty)))
-    reliability = _q3(beta_reliability(outcomes))
+    """Return a worker's figures from the whole ordered history (oldest first, an opening record first)."""
+    state = (None, [], [], 0.0, 0)
+    for _event, state, *_why in _fold(events):
+        pass
+    return _figures(*state)
+
+
+def _fold(events):
+    """Yield each event with the state after it and what it did: score, show, penalty added and earned back."""
+    opening, observations, outcomes, penalty, shifts = None, [], [], 0.0, 0
+    for i, event in enumerate(events):
+        quality = show = None
+        added = earned = 0.0
+        if event.kind == OPENING:
+            if i:
+                raise ValueError("an opening record comes first in a history")
+            opening = Opening(event.shifts or 0, event.no_shows or 0, float(event.rating))
+            shifts = opening.shifts
+        else:
+            quality, show = _quality(event), _show(event)
+            if quality is not None:
+                observations.append(quality)
+            if show is not None:
+                outcomes.append(show)
+            if event.kind in ("came", "late", "left_early"):
+                shifts += 1
+            added = _penalty_step(event)
+            penalty += added
+            if _is_good_shift(event):
+                earned = min(penalty, EARN_BACK)
+                penalty -= earned
+        yield event, (opening, observations, outcomes, penalty, shifts), quality, show, added, earned
+
+
+def _figures(opening, observations, outcomes, penalty, shifts) -> Figures:
+    rating = _q2(min(5.0, max(1.0, bayesian_quality(observations, opening) - penalty)))
+    reliability = _q3(beta_reliability(outcomes, opening))
     return Figures(rating, reliability, _q2(penalty), shifts, tier(rating, reliability, shifts))
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from core import locks
 from core.i18n import lazy_gettext as _l
@@ -26,21 +26,68 @@ class RatingError(ValueError):
     """An attendance event is not valid; the message says why."""
 
 
+MAX_OPENING_COUNT = 100_000
+
+
 def _as_event(row: RatingEvent) -> formulas.Event:
     return formulas.Event(kind=row.kind, at=row.occurred_at, quality=row.quality, minutes=row.minutes,
-                          notice_hours=float(row.notice_hours) if row.notice_hours is not None else None)
+                          notice_hours=float(row.notice_hours) if row.notice_hours is not None else None,
+                          shifts=row.opening_shifts, no_shows=row.opening_no_shows, rating=row.opening_rating)
 
 
 def history(worker: Worker) -> list[RatingEvent]:
-    """Return the worker's rating events in the order the formulas read them (oldest first)."""
+    """Return the worker's rating events in the order the formulas read them (the opening record, then oldest first)."""
     return list(db.session.scalars(
-        select(RatingEvent).where(RatingEvent.worker_id == worker.id).order_by(RatingEvent.occurred_at, RatingEvent.id)
+        select(RatingEvent).where(RatingEvent.worker_id == worker.id)
+        .order_by(case((RatingEvent.kind == formulas.OPENING, 0), else_=1), RatingEvent.occurred_at, RatingEvent.id)
     ))
 
 
 def recompute(worker: Worker) -> formulas.Figures:
     """Return the figures the whole history gives (equal to the stored ones; nothing is written)."""
     return formulas.compute([_as_event(e) for e in history(worker)])
+
+
+def explain(worker: Worker) -> list[tuple[RatingEvent, formulas.Step]]:
+    """Return each rating event of the worker with what it did to his figures, latest first."""
+    rows = history(worker)
+    return list(reversed(list(zip(rows, formulas.explain([_as_event(e) for e in rows])))))
+
+
+def validate_opening(shifts, no_shows, rating) -> None:
+    """Raise RatingError unless shifts and no-shows are whole counts and rating is 1.00 to 5.00."""
+    for count in (shifts, no_shows):
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_OPENING_COUNT:
+            raise RatingError(_l("Shifts and no-shows are whole numbers from 0 to %(n)s.", n=MAX_OPENING_COUNT))
+    if not isinstance(rating, Decimal) or not Decimal("1") <= rating <= Decimal("5") or rating != round(rating, 2):
+        raise RatingError(_l("The rating is a number from 1.00 to 5.00."))
+
+
+def open_record(worker: Worker, shifts: int, no_shows: int, rating: Decimal, occurred_at: datetime,
+                note: str | None = None, by=None) -> RatingEvent:
+    """Give a worker with no history yet his record from before: the opening event and the figures it gives.
+
+    The caller commits (an import saves every row or none). Raises RatingError for invalid
+    counts or rating, or when the worker already has a rating history here.
+    """
+    validate_opening(shifts, no_shows, rating)
+    if worker.id is None:
+        db.session.flush()  # a worker just added (an import) gets his id, and no history yet
+    elif db.session.scalar(select(RatingEvent.id).where(RatingEvent.worker_id == worker.id).limit(1)) is not None:
+        raise RatingError(_l("This worker already has a rating history here; an opening record is for a new one."))
+    start = formulas.compute([])
+    figures = formulas.compute([formulas.Event(kind=formulas.OPENING, at=occurred_at, shifts=shifts,
+                                               no_shows=no_shows, rating=rating)])
+    event = RatingEvent(
+        worker_id=worker.id, kind=formulas.OPENING, occurred_at=occurred_at, opening_shifts=shifts,
+        opening_no_shows=no_shows, opening_rating=rating, note=(note or None) and note[:300],
+        recorded_by_id=getattr(by, "id", None), rating_before=start.rating, reliability_before=start.reliability,
+        rating_after=figures.rating, reliability_after=figures.reliability,
+    )
+    db.session.add(event)
+    worker.rating, worker.reliability = figures.rating, figures.reliability
+    worker.rating_penalty, worker.shifts_worked = figures.penalty, figures.shifts
+    return event
 
 
 def _validate(kind, quality, minutes, notice_hours):

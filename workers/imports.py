@@ -1,26 +1,39 @@
 """Workers in and out as CSV: an import checked row by row and saved whole or not at all; an export.
 
+Optional columns shifts, no_shows and rating carry a worker's record from before (an agency's own
+pool): given together, they become his opening rating event (ratings.service.open_record), which
+later events build on.
+
 The export is written for spreadsheets (core.spreadsheet): a text cell that would start a formula,
 a phone's leading plus included, gets an apostrophe in front, which the import takes off again.
 """
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from core import audit, spreadsheet
 from core.i18n import lazy_gettext as _l
 from core.phones import PhoneField
+from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Region
+from ratings import service as ratings
 from workers import skills
 from workers.models import Worker
 
 REQUIRED = ("first_name", "last_name", "phone", "region")
-COLUMNS = REQUIRED + ("skills", "language", "email", "address", "lat", "lon", "max_travel_km", "notes")
+CARD = REQUIRED + ("skills", "language", "email", "address", "lat", "lon", "max_travel_km", "notes")
+OPENING = ("shifts", "no_shows", "rating")  # the worker's record so far: all three or none
+COLUMNS = CARD + OPENING
 MAX_ROWS = 20_000
+_MOST = ratings.MAX_OPENING_COUNT
+_SHIFTS = _l("Shifts worked: a whole number from 0 to %(n)s.", n=_MOST)
+_NO_SHOWS = _l("No-shows: a whole number from 0 to %(n)s.", n=_MOST)
+_RATING = _l("The rating is a number from 1.00 to 5.00.")
 
 
 class _Row(Schema):
@@ -36,6 +49,17 @@ class _Row(Schema):
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     max_travel_km = fields.Decimal(load_default=None, allow_none=True, places=2, validate=validate.Range(1, 300))
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    shifts = fields.Integer(load_default=None, allow_none=True, strict=False, validate=validate.Range(0, _MOST, error=_SHIFTS),
+                            error_messages={"invalid": _SHIFTS})
+    no_shows = fields.Integer(load_default=None, allow_none=True, strict=False,
+                              validate=validate.Range(0, _MOST, error=_NO_SHOWS), error_messages={"invalid": _NO_SHOWS})
+    rating = fields.Decimal(load_default=None, allow_none=True, validate=validate.Range(1, 5, error=_RATING),
+                            error_messages={"invalid": _RATING})
+
+    @validates("rating")
+    def _two_places(self, value, **kwargs):
+        if value is not None and value != round(value, 2):
+            raise ValidationError(_l("The rating has at most two decimals, like 4.75."))
 
 
 @dataclass
@@ -90,10 +114,14 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
         values = {k: (spreadsheet.plain_cell(v.strip()).strip() if isinstance(v, str) else v)
                   for k, v in raw.items() if k in COLUMNS}
         values = {k: v for k, v in values.items() if v not in ("", None) or k in REQUIRED}
+        if "rating" in values:
+            values["rating"] = values["rating"].replace(",", ".")  # 4,75 as a Russian spreadsheet writes it
         try:
             row = _Row().load(values)
         except ValidationError as exc:
             for column, messages in exc.messages.items():
+                # a lazy (translated) message comes bare, not in a list
+                messages = messages if isinstance(messages, list) else [messages]
                 report.errors.append((line, column, " ".join(map(str, messages))))
             continue
         row["region_id"] = regions.get(row.pop("region").upper())
@@ -111,6 +139,12 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
         if row["phone"] in seen:
             report.errors.append((line, "phone", _l("The same phone as line %(line)s.", line=seen[row["phone"]])))
             continue
+        given = [c for c in OPENING if row[c] is not None]
+        if given and len(given) < len(OPENING):
+            missing = ", ".join(c for c in OPENING if row[c] is None)
+            report.errors.append((line, missing, _l("Give shifts, no_shows and rating together (the worker's record "
+                                                    "so far), or none of them.")))
+            continue
         seen[row["phone"]] = line
         rows.append((line, row))
     if not report.errors:
@@ -126,11 +160,14 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
 def _apply(rows, on_duplicate: str, report: ImportReport) -> None:
     taken = _phone_in_pool({row["phone"] for _line, row in rows})
     visible = {w.phone: w for w in db.session.scalars(select(Worker).where(Worker.phone.in_(taken)))} if taken else {}
+    now = utcnow()
     for line, row in rows:
+        opening = {c: row.pop(c) for c in OPENING}
         if row["phone"] not in taken:
             if row["lat"] is None:
                 report.warnings.append((line, "address", _l("No coordinates: look the address up from the card before dispatching.")))
-            db.session.add(Worker(status="applicant", **{k: v for k, v in row.items() if v is not None}))
+            worker = Worker(status="applicant", **{k: v for k, v in row.items() if v is not None})
+            db.session.add(worker)
             report.created += 1
         elif on_duplicate == "merge" and row["phone"] in visible:
             worker = visible[row["phone"]]
@@ -142,6 +179,17 @@ def _apply(rows, on_duplicate: str, report: ImportReport) -> None:
             report.merged += 1
         else:
             report.errors.append((line, "phone", _l("A worker with this phone is already in the pool.")))
+            continue
+        if opening["rating"] is not None:
+            _open(worker, opening, now, line, report)
+
+
+def _open(worker: Worker, opening: dict, now: datetime, line: int, report: ImportReport) -> None:
+    """Record the row's shifts, no-shows and rating as the worker's opening rating event."""
+    try:
+        ratings.open_record(worker, opening["shifts"], opening["no_shows"], opening["rating"], now)
+    except ratings.RatingError as exc:
+        report.errors.append((line, "rating", str(exc)))
 
 
 def export_workers(by) -> str:
@@ -151,7 +199,7 @@ def export_workers(by) -> str:
     regions = {r.id: r.code for r in db.session.scalars(select(Region))}
     out = io.StringIO()
     writer = spreadsheet.writer(out)
-    writer.writerow(COLUMNS + ("status", "rating", "reliability"))
+    writer.writerow(CARD + ("status", "rating", "reliability"))
     count = 0
     for w in db.session.scalars(select(Worker).order_by(Worker.id).execution_options(yield_per=2000)):
         writer.writerow([w.first_name, w.last_name, w.phone, regions.get(w.region_id, ""), ";".join(skills.codes_for(w.skill_mask)),

@@ -42,6 +42,8 @@ def export_personal_data(worker: Worker) -> dict:
                            for c in service.status_history(worker)],
         "blackout_days": [{"day": b.day.isoformat(), "note": b.note} for b in service.blackouts(worker)],
         "rating_events": [{"at": e.occurred_at.isoformat(), "kind": e.kind, "quality": e.quality, "note": e.note,
+                           **({"shifts_before": e.opening_shifts, "no_shows_before": e.opening_no_shows,
+                               "rating_before": str(e.opening_rating)} if e.kind == "opening" else {}),
                            "rating_after": str(e.rating_after), "reliability_after": str(e.reliability_after)}
                           for e in rating_history(worker)],
         "messages": [{"at": m.created_at.isoformat(), "direction": m.direction, "phone": m.phone, "body": m.body,

@@ -66,7 +66,7 @@ def _card(worker, status=200, photo_form=None):
     return render_template(
         "workers/detail.html", worker=worker, interviews=service.interviews(worker),
         status_changes=service.status_history(worker), blackouts=service.blackouts(worker),
-        rating_events=list(reversed(ratings_service.history(worker))), interview_form=InterviewForm(),
+        rating_steps=ratings_service.explain(worker), interview_form=InterviewForm(),
         shifts=dispatch.shift_history(worker), busy=dispatch.busy_elsewhere(worker), messages=dispatch.messages(worker),
         status_form=status_form, blackout_form=BlackoutForm(), photo_form=photo_form or PhotoForm(),
         event_form=RatingEventForm(worker),

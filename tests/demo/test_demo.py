@@ -14,6 +14,8 @@ from core.geo import haversine_km
 from core.models import User
 from extensions import db as _db
 from franchise.models import Franchise, Region
+from ratings import service as ratings
+from ratings.models import RatingEvent
 from workers.models import Worker
 
 
@@ -70,6 +72,21 @@ def test_the_pool_looks_like_a_real_one(db, generated):
     assert sum(w.rating for w in workers) / len(workers) > Decimal("3.5")
     assert all(Decimal("0.400") <= w.reliability <= Decimal("0.990") for w in workers)
     assert {w.language for w in workers} == {"ru", "en"} and all(w.skill_mask & 1 for w in workers)
+
+
+def test_every_worker_s_figures_are_what_his_history_gives(db):
+    demo.generate(workers=400, franchises=9, clients=2, seed=7, echo=lambda *a: None)
+    workers = list(db.session.scalars(select(Worker)))
+    changed = [w.id for w in workers if (lambda f: (f.rating, f.reliability, f.penalty, f.shifts))(ratings.recompute(w))
+               != (w.rating, w.reliability, w.rating_penalty, w.shifts_worked)]
+    assert changed == []
+    openings = {e.worker_id: e for e in db.session.scalars(select(RatingEvent).where(RatingEvent.kind == "opening"))}
+    assert len(openings) > 0.8 * len(workers)
+    veteran = next(w for w in workers if w.shifts_worked >= 90 and w.rating >= Decimal("4.50"))
+    assert openings[veteran.id].opening_shifts == veteran.shifts_worked
+    # his next shift, on time and scored 5, builds on his record
+    after = ratings.record_event(veteran.id, "came", openings[veteran.id].occurred_at, quality=5)
+    assert after.rating_after >= after.rating_before and db.session.get(Worker, veteran.id).shifts_worked > 100
 
 
 def test_clients_have_distinct_names_and_sites_in_their_city(db, generated):

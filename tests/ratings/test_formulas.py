@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ratings.formulas import Event, compute, should_suspend, tier, withdrawal_grade
+from ratings.formulas import Event, compute, explain, should_suspend, tier, withdrawal_grade
 
 T0 = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
 
@@ -115,3 +115,88 @@ def test_auto_suspension_counts_no_shows_in_the_window():
     assert should_suspend([now - timedelta(days=d) for d in (1, 10, 29)], now)
     assert not should_suspend([now - timedelta(days=d) for d in (1, 10, 31)], now)
     assert should_suspend([now - timedelta(days=1)] * 2, now, count=2, days=7)
+
+
+def opening(shifts, no_shows, rating, n=-1):
+    return ev("opening", n, shifts=shifts, no_shows=no_shows, rating=Decimal(rating))
+
+
+def test_an_opening_record_alone_gives_its_own_figures():
+    # reliability Beta(7 + 106, 3 + 2) = 113 / 118; the rating is the one carried over
+    assert figures(opening(106, 2, "4.73")) == (Decimal("4.73"), Decimal("0.958"), Decimal("0.00"), 106, "gold")
+
+
+def test_a_perfect_shift_after_an_opening_of_five_stays_five():
+    after = compute([opening(20, 0, "5.00"), ev("came", quality=5)])
+    assert (after.rating, after.shifts) == (Decimal("5.00"), 21)  # not 3.88 over 1
+
+
+def test_an_on_time_shift_after_ninety_six_percent_over_106_shifts():
+    # 113/118 = 0.9576 ("96% over 106 shifts"); one more show: 114/119 = 0.9580, over 107 shifts
+    start = compute([opening(106, 2, "5.00")])
+    after = compute([opening(106, 2, "5.00"), ev("came", quality=5)])
+    assert (start.reliability, start.shifts) == (Decimal("0.958"), 106)
+    assert (after.reliability, after.shifts) == (Decimal("0.958"), 107)  # not 0.727 over 1
+    assert after.reliability >= start.reliability
+
+
+def test_a_no_show_after_an_opening_costs_a_point_from_the_opening_rating():
+    after = compute([opening(106, 2, "5.00"), ev("no_show")])
+    assert after.rating == Decimal("4.00")  # not 2.50
+    assert after.reliability == Decimal("0.950")  # 113 / 119
+
+
+def test_later_scores_fold_in_over_the_opening_and_old_shifts_fade():
+    # opening 4.00 over 1 shift (weight 1), prior weight 3 at mean 4.00, then a 2:
+    # B = (3*4 + 0.9*1*4 + 2) / (3 + 0.9 + 1) = 17.6 / 4.9 = 3.5918
+    assert compute([opening(1, 0, "4.00"), ev("came", quality=2)]).rating == Decimal("3.59")
+    # a long opening weighs more than a short one: the same 2 moves it less
+    assert compute([opening(50, 0, "4.00"), ev("came", quality=2)]).rating == Decimal("3.85")
+
+
+def test_an_opening_with_no_shifts_sets_the_starting_rating_only():
+    assert figures(opening(0, 0, "4.20")) == (Decimal("4.20"), Decimal("0.700"), Decimal("0.00"), 0, "new")
+
+
+def test_the_opening_comes_first():
+    with pytest.raises(ValueError):
+        compute([ev("came", 0, quality=5), opening(10, 0, "4.00", n=1)])
+
+
+def test_each_step_says_why_the_figures_moved():
+    steps = explain([opening(106, 2, "5.00"), ev("came", 1, quality=5), ev("no_show", 2), ev("came", 3)])
+    assert [(s.before.rating, s.after.rating) for s in steps] == [
+        (Decimal("3.50"), Decimal("5.00")), (Decimal("5.00"), Decimal("5.00")), (Decimal("5.00"), Decimal("4.00")),
+        (Decimal("4.00"), Decimal("4.10"))]
+    assert [(s.quality, s.show, s.penalty_added, s.earned_back) for s in steps] == [
+        (None, None, Decimal("0.00"), Decimal("0.00")), (5.0, 1.0, Decimal("0.00"), Decimal("0.00")),
+        (None, 0.0, Decimal("1.00"), Decimal("0.00")), (None, 1.0, Decimal("0.00"), Decimal("0.10"))]
+    assert steps[-1].after == compute([s.event for s in steps])
+
+
+def _random_history(rng):
+    kinds = ["came", "came", "came", "late", "left_early", "no_show", "withdrew", "missed_reconfirmation", "complaint",
+             "client_cancelled"]
+    events = []
+    if rng.random() < 0.5:
+        events.append(opening(rng.randint(0, 150), rng.randint(0, 10), f"{rng.uniform(1, 5):.2f}"))
+    for i in range(rng.randint(0, 40)):
+        kind = rng.choice(kinds)
+        kw = {"quality": rng.choice([None, 1, 2, 3, 4, 5])} if kind in ("came", "late", "left_early") else {}
+        if kind == "late":
+            kw["minutes"] = rng.randint(1, 120)
+        if kind == "withdrew":
+            kw["notice_hours"] = rng.uniform(0, 48)
+        events.append(ev(kind, i, **kw))
+    return events
+
+
+def test_a_perfect_shift_never_lowers_a_rating_or_reliability():
+    import random
+
+    rng = random.Random(12)
+    for _ in range(500):
+        history = _random_history(rng)
+        before = compute(history)
+        after = compute(history + [ev("came", 99, quality=5)])
+        assert after.rating >= before.rating and after.reliability >= before.reliability, history
