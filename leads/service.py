@@ -97,6 +97,7 @@ def take_lead(data: dict, by=None) -> tuple[Lead, bool]:
     source, campaign. Returns (lead, created). Raises LeadError with nothing saved.
     """
     now = utcnow()
+    locks.lock_name(f"lead-phone:{data['phone']}")  # two agents taking the same caller at once make one lead
     existing = open_lead_for(data["phone"], now)
     if existing is not None:
         _log(existing, "repeat_call", "repeat_call", {"hours": _hours_text()}, note=data.get("notes"), by=by)

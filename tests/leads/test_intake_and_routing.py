@@ -264,3 +264,23 @@ def test_the_routing_log_reads_in_russian(client, auth, db, city):
     auth.login(city.callcentre.email)
     page = client.get(take(client).headers["Location"]).get_data(as_text=True)
     assert "Alpha Moscow — официальный представитель региона." in page and "Журнал маршрутизации" in page
+
+
+def test_two_agents_taking_the_same_caller_at_once_make_one_lead(app, db, city):
+    from core.timeutil import utcnow
+    from tests.races import Holder, in_thread, wait_for_lock_wait
+
+    other = Holder()  # the other agent's take_lead: the phone's lock held, its lead inserted, not yet committed
+    other.execute("SELECT pg_advisory_xact_lock(hashtext('lead-phone:+79165551234'))")
+    other.execute("INSERT INTO lead (caller_name, phone, address, lat, lon, work_type, headcount, starts_at, hours, "
+                  "source, status, created_at, updated_at) VALUES ('Olga', '+79165551234', 'Tverskaya 10', 55.76, "
+                  "37.6, 'loading', 6, :at, 8, 'phone', 'routed', :at, :at)", at=utcnow())
+    data = {"phone": "+79165551234", "caller_name": "Olga", "address": "Tverskaya 10", "lat": 55.76, "lon": 37.6,
+            "work_type": "loading", "headcount": 6, "day": datetime(2026, 12, 5).date(),
+            "start": datetime(2026, 12, 5, 9).time(), "hours": 8, "source": "phone", "notes": "second agent"}
+    second = in_thread(app, service.take_lead, data)
+    wait_for_lock_wait(second)
+    other.commit()
+    second.result(timeout=20)
+    [lead] = leads(db)
+    assert [e.kind for e in lead.events] == ["repeat_call"]
