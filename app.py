@@ -28,6 +28,7 @@ def register_models() -> None:
     import core.models  # noqa: F401
     import dispatch.models  # noqa: F401
     import franchise.models  # noqa: F401
+    import leads.models  # noqa: F401
     import orders.models  # noqa: F401
     import ratings.models  # noqa: F401
     import workers.models  # noqa: F401

@@ -114,6 +114,11 @@ class Config:
     # Workers quote order codes: a finished order's code is handed out again only this long after its shift.
     ORDER_CODE_QUIET_DAYS = int(os.environ.get("ORDER_CODE_QUIET_DAYS", "30"))
 
+    # Leads: a call from a phone with an open lead this recent attaches to it; a point outside every
+    # region's radius goes to the nearest region this close, else to head office.
+    LEAD_DUPLICATE_HOURS = float(os.environ.get("LEAD_DUPLICATE_HOURS", "24"))
+    LEAD_NEAREST_KM = float(os.environ.get("LEAD_NEAREST_KM", "100"))
+
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 
 

@@ -15,7 +15,7 @@ as FOR UPDATE does, but not the key-share locks PostgreSQL takes when a new row 
 the locked one (a stored reply refers to the worker and the order), which FOR UPDATE would
 turn into deadlocks. SQLite has no row locks; its one writer at a time serialises instead.
 """
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from extensions import db
 
@@ -38,3 +38,12 @@ def lock_all(model, row_ids) -> list:
         return []
     return list(db.session.scalars(fresh(select(model).where(model.id.in_(ids)).order_by(model.id)
                                          .with_for_update(key_share=True))))
+
+
+def lock_name(name: str) -> None:
+    """Hold a lock on a name until the transaction ends, for a decision no row stands for yet.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite's one writer at a time serialises instead.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

@@ -77,6 +77,10 @@ ACTIONS: dict[str, Action] = {
     "dispatch.inbox": _allow(*DISPATCHING),
     "dispatch.reports": _allow(*DISPATCHING),
     "dispatch.simulator": _allow(*DISPATCHING),
+    # leads: the call centre takes them, the branch they are routed to answers them
+    "leads.take": _allow("callcentre"),  # the intake screen and the caller look-up by phone
+    "leads.view": _allow("callcentre", *DISPATCHING),  # one lead and its routing log; tenancy decides which
+    "leads.answer": _allow(*DISPATCHING),  # the branch's lead inbox: accept (client + draft order) or decline
 }
 
 

@@ -1,9 +1,11 @@
 """Forms of the call-centre screen."""
 from flask_wtf import FlaskForm
-from wtforms import DecimalField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.i18n import lazy_gettext as _l
+from core.phones import InvalidPhone, normalize_phone
+from leads.texts import SOURCE_LABELS
 
 
 class LocateForm(FlaskForm):
@@ -12,3 +14,49 @@ class LocateForm(FlaskForm):
 
     lat = DecimalField(_l("Latitude"), places=6, validators=[InputRequired(), NumberRange(-90, 90)])
     lon = DecimalField(_l("Longitude"), places=6, validators=[InputRequired(), NumberRange(-180, 180)])
+
+
+SOURCE_CHOICES = list(SOURCE_LABELS.items())
+
+
+class LeadForm(FlaskForm):
+    """Everything the agent asks during the call, in the order it is asked."""
+
+    phone = StringField(_l("Caller's phone"), validators=[DataRequired(), Length(max=32)])
+    caller_name = StringField(_l("Caller"), validators=[DataRequired(), Length(max=120)])
+    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address or city"), validators=[DataRequired(), Length(max=300)])
+    lat = DecimalField(_l("Latitude (a map click)"), places=6, validators=[Optional(), NumberRange(-90, 90)])
+    lon = DecimalField(_l("Longitude (a map click)"), places=6, validators=[Optional(), NumberRange(-180, 180)])
+    work_type = StringField(_l("Work type"), default="loading", validators=[DataRequired(), Length(max=40)])
+    headcount = IntegerField(_l("Workers needed"), default=1, validators=[InputRequired(), NumberRange(1, 500)])
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    start = TimeField(_l("Starts (local time)"), validators=[InputRequired()])
+    hours = IntegerField(_l("Hours"), default=8, validators=[InputRequired(), NumberRange(1, 24)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    source = SelectField(_l("Source"), choices=SOURCE_CHOICES, default="phone")
+    campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=120)])
+
+    def validate_phone(self, field):
+        try:
+            field.data = normalize_phone(field.data)
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.source.data == "campaign" and not (self.campaign.data or "").strip():
+            self.campaign.errors = [*self.campaign.errors, _l("Name the campaign.")]
+            return False
+        return valid
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.data.items() if k != "csrf_token"}
+
+
+class DeclineForm(FlaskForm):
+    reason = StringField(_l("Why do you decline it?"), validators=[DataRequired(), Length(max=300)])
+
+
+class AcceptForm(FlaskForm):
+    """No fields: the CSRF token alone."""

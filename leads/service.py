@@ -1,11 +1,37 @@
-"""Territories: which franchise serves a place."""
+"""Leads: territories, taking a call, routing by leads.routing's rule, and a branch's answer."""
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
+from sqlalchemy import func, select
+
+from clients.models import Client, Site
+from core import locks
 from core.geo import haversine_km
+from core.geocoding import GeocodeError, geocode
+from core.i18n import lazy_gettext as _l
+from core.templating import HEAD_OFFICE_TIMEZONE
+from core.tenancy import network_wide
+from core.timeutil import utcnow
+from extensions import db
 from franchise.models import Franchise, Region
 from franchise.service import list_franchises, list_regions
+from leads import routing, texts
+from leads.models import OPEN_STATUSES, Lead, LeadEvent
+from orders import service as orders_service
 
 TIER_ORDER = {"official": 0, "brand": 1, "basic": 2, "head_office": 3}
+SHOWN_MATCHES = 5
+
+
+class LeadError(ValueError):
+    """A lead could not be taken or answered; .field names the input at fault, .status the HTTP answer."""
+
+    def __init__(self, message, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.field = field
+        self.status = status
 
 
 @dataclass
@@ -38,3 +64,229 @@ def territory_for(lat: float, lon: float) -> Territory | None:
         if distance <= float(region.radius_km) and (best is None or distance < best.distance_km):
             best = Territory(region, distance, franchises)
     return best
+
+
+# --- the caller's card -------------------------------------------------------------------
+
+def find_by_phone(phone: str | None) -> dict:
+    """Return the clients and the open leads with this E.164 phone (what the agent sees at once)."""
+    if not phone:
+        return {"clients": [], "leads": []}
+    clients = list(db.session.scalars(select(Client).where(Client.phone == phone).order_by(Client.id)
+                                      .limit(SHOWN_MATCHES)))
+    leads = list(db.session.scalars(select(Lead).where(Lead.phone == phone, Lead.status.in_(OPEN_STATUSES))
+                                    .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(SHOWN_MATCHES)))
+    return {"clients": clients, "leads": leads}
+
+
+def open_lead_for(phone: str, now: datetime) -> Lead | None:
+    """Return the open lead taken from this phone within LEAD_DUPLICATE_HOURS, the latest first."""
+    since = now - timedelta(hours=current_app.config["LEAD_DUPLICATE_HOURS"])
+    return db.session.scalar(select(Lead).where(
+        Lead.phone == phone, Lead.status.in_(OPEN_STATUSES), Lead.created_at >= since)
+        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(1))
+
+
+# --- taking a call ------------------------------------------------------------------------
+
+def take_lead(data: dict, by=None) -> tuple[Lead, bool]:
+    """Record a call as a new lead routed by the rule, or as a repeat call on the open one; commit.
+
+    data: phone (E.164), caller_name, company, address, lat/lon (a map click; else the address
+    is geocoded), work_type, headcount, day, start (local to the lead's region), hours, notes,
+    source, campaign. Returns (lead, created). Raises LeadError with nothing saved.
+    """
+    now = utcnow()
+    locks.lock_name(f"lead-phone:{data['phone']}")  # two agents taking the same caller at once make one lead
+    existing = open_lead_for(data["phone"], now)
+    if existing is not None:
+        _log(existing, "repeat_call", "repeat_call", {"hours": _hours_text()}, note=data.get("notes"), by=by)
+        db.session.commit()
+        return existing, False
+    lat, lon = _point(data)
+    located = routing.locate(lat, lon, _areas(), current_app.config["LEAD_NEAREST_KM"])
+    region = db.session.get(Region, located.chosen.id) if located.chosen else None
+    zone = ZoneInfo(region.timezone if region else HEAD_OFFICE_TIMEZONE)
+    starts_at = datetime.combine(data["day"], data["start"], tzinfo=zone)
+    if starts_at < now:
+        raise LeadError(_l("This time has passed: give the day and time the client needs workers."), "day")
+    lead = Lead(
+        caller_name=data["caller_name"], company=data.get("company") or None, phone=data["phone"],
+        address=data["address"], lat=lat, lon=lon, work_type=data["work_type"], headcount=data["headcount"],
+        starts_at=starts_at, hours=data.get("hours") or 8, notes=data.get("notes") or None,
+        source=data["source"], campaign=(data.get("campaign") or None) if data["source"] == "campaign" else None,
+        status="new", region_id=region.id if region else None, taken_by_id=getattr(by, "id", None),
+    )
+    db.session.add(lead)
+    db.session.flush()
+    _log(lead, "taken", None, {}, by=by)
+    _log(lead, "located", located.reason, located.details, by=by)
+    route_lead(lead, by=by)
+    db.session.commit()
+    return lead, True
+
+
+def _hours_text() -> str:
+    hours = current_app.config["LEAD_DUPLICATE_HOURS"]
+    return f"{hours:g}"
+
+
+def _point(data: dict) -> tuple[float, float]:
+    """Return the lead's point: a map click (both coordinates) wins, else the address geocoded."""
+    lat, lon = data.get("lat"), data.get("lon")
+    if lat is not None and lon is not None:
+        return float(lat), float(lon)
+    if lat is not None or lon is not None:
+        raise LeadError(_l("Give both latitude and longitude, or neither."), "lat")
+    try:
+        place = geocode(data["address"])
+    except GeocodeError as exc:
+        raise LeadError(str(exc), "address") from exc
+    return place.lat, place.lon
+
+
+def _areas() -> list[routing.Area]:
+    rows = db.session.execute(network_wide(select(
+        Region.id, Region.name, Region.center_lat, Region.center_lon, Region.radius_km), Region))
+    return [routing.Area(r.id, r.name, r.center_lat, r.center_lon, float(r.radius_km)) for r in rows]
+
+
+# --- routing ------------------------------------------------------------------------------
+
+def _branches(region_id: int | None) -> list[routing.Branch]:
+    """Return the region's active franchises (every franchise's, whoever asks) with their last lead's time."""
+    if region_id is None:
+        return []
+    rows = db.session.execute(network_wide(select(Franchise.id, Franchise.name, Franchise.tier).where(
+        Franchise.region_id == region_id, Franchise.status == "active", Franchise.tier != "head_office"),
+        Franchise)).all()
+    ids = [r.id for r in rows]
+    last = dict(db.session.execute(select(LeadEvent.franchise_id, func.max(LeadEvent.at)).where(
+        LeadEvent.kind == "routed", LeadEvent.franchise_id.in_(ids)).group_by(LeadEvent.franchise_id)).all()) if ids else {}
+    return [routing.Branch(r.id, r.name, r.tier, last.get(r.id)) for r in rows]
+
+
+def _head_office() -> tuple[int, str] | None:
+    row = db.session.execute(network_wide(select(Franchise.id, Franchise.name).where(
+        Franchise.tier == "head_office", Franchise.status == "active").order_by(Franchise.id).limit(1), Franchise)).first()
+    return (row.id, row.name) if row else None
+
+
+def _tried(lead: Lead) -> set[int]:
+    """Return the franchises that already had the lead."""
+    return set(db.session.scalars(select(LeadEvent.franchise_id).where(
+        LeadEvent.lead_id == lead.id, LeadEvent.kind == "routed", LeadEvent.franchise_id.is_not(None))))
+
+
+def route_lead(lead: Lead, by=None) -> LeadEvent:
+    """Hand the lead to the next franchise by the rule (leads.routing), or head office; log why (no commit)."""
+    tried = _tried(lead)
+    decision = routing.choose_branch(_branches(lead.region_id), tried)
+    now = utcnow()
+    if decision.chosen is not None:
+        target, reason, details = decision.chosen.id, decision.reason, decision.details
+    else:
+        head = _head_office()
+        if head is not None and head[0] in tried:  # head office itself declined it
+            lead.status, lead.franchise_id = "lost", None
+            return _log(lead, "lost", decision.reason, decision.details, by=by)
+        target, reason = (head[0] if head else None), "head_office"
+        details = {"before": decision.reason}
+    # no head-office franchise on record: the lead stays new, with the call centre
+    lead.franchise_id, lead.status, lead.routed_at = target, "routed" if target else "new", now
+    event = _log(lead, "routed", reason, details, by=by, franchise_id=target)
+    if reason == "head_office":
+        event.note = texts.describe(decision.reason, decision.details) or None
+    return event
+
+
+def _log(lead: Lead, kind: str, reason: str | None, details: dict, *, note=None, by=None,
+         franchise_id: int | None = None) -> LeadEvent:
+    event = LeadEvent(lead_id=lead.id, at=utcnow(), kind=kind, reason=reason, details=details, note=note or None,
+                      franchise_id=franchise_id if franchise_id is not None else lead.franchise_id,
+                      user_id=getattr(by, "id", None))
+    db.session.add(event)
+    return event
+
+
+# --- the branch's answer ------------------------------------------------------------------
+
+def get_lead(lead_id: int) -> Lead | None:
+    return db.session.get(Lead, lead_id)
+
+
+def inbox(limit: int = 100) -> tuple[list[Lead], list[Lead]]:
+    """Return the visible leads waiting for an answer (oldest first) and the latest answered ones."""
+    waiting = list(db.session.scalars(select(Lead).where(Lead.status == "routed").order_by(Lead.routed_at, Lead.id)
+                                      .limit(limit)))
+    answered = list(db.session.scalars(select(Lead).where(Lead.status.in_(("accepted", "converted")))
+                                       .order_by(Lead.updated_at.desc()).limit(20)))
+    return waiting, answered
+
+
+def recent_leads(limit: int = 30) -> list[Lead]:
+    return list(db.session.scalars(select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)))
+
+
+def _locked_routed(lead_id: int) -> Lead:
+    """Lock the lead as committed now; refuse it unless it still waits for an answer."""
+    lead = locks.lock(Lead, lead_id)
+    if lead is None:
+        raise LookupError(lead_id)
+    if lead.status != "routed":
+        raise LeadError(_l("This lead has already been answered."), "status", 409)
+    return lead
+
+
+def decline_lead(lead_id: int, reason: str, by=None) -> Lead:
+    """Decline the lead with a reason and hand it to the next franchise by the rule, or head office; commit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LeadError(_l("Say why the lead is declined."), "reason")
+    lead = _locked_routed(lead_id)
+    _log(lead, "declined", None, {}, note=reason, by=by)
+    route_lead(lead, by=by)
+    db.session.commit()
+    return lead
+
+
+def accept_lead(lead_id: int, by=None) -> Lead:
+    """Accept the lead: its client (the franchise's own with that phone, or a new one), a site, a draft order; commit.
+
+    Two users accepting at once convert it once: the second waits for the lead's lock and
+    then finds it answered (LeadError, 409).
+    """
+    lead = _locked_routed(lead_id)
+    client = db.session.scalar(select(Client).where(Client.franchise_id == lead.franchise_id, Client.phone == lead.phone)
+                               .order_by(Client.id).limit(1))
+    if client is None:
+        client = Client(franchise_id=lead.franchise_id, name=lead.company or lead.caller_name, phone=lead.phone,
+                        manager_id=getattr(by, "id", None), notes=_client_note(lead))
+        db.session.add(client)
+        db.session.flush()
+    site = db.session.scalar(select(Site).where(Site.client_id == client.id, Site.address == lead.address)
+                             .order_by(Site.id).limit(1))
+    if site is None:
+        site = Site(client_id=client.id, franchise_id=lead.franchise_id, name=lead.address[:200],
+                    address=lead.address, lat=lead.lat, lon=lead.lon)
+        db.session.add(site)
+        db.session.flush()
+    lead.client_id, lead.status = client.id, "accepted"
+    _log(lead, "accepted", None, {"client": client.name}, by=by)
+    try:
+        order = orders_service.new_order({
+            "client_id": client.id, "site_id": site.id, "work_type": lead.work_type,
+            "workers_needed": lead.headcount, "starts_at": lead.starts_at,
+            "ends_at": lead.starts_at + timedelta(hours=lead.hours), "notes": lead.notes, "dispatch": False,
+        }, by)
+    except orders_service.OrderError as exc:
+        _log(lead, "accepted", "no_draft", {"error": str(exc)}, by=by)
+    else:
+        lead.order_id, lead.status = order.id, "converted"
+        _log(lead, "accepted", "converted", {"order": order.code}, by=by)
+    db.session.commit()
+    return lead
+
+
+def _client_note(lead: Lead) -> str:
+    return "\n".join(filter(None, (lead.caller_name, lead.notes)))

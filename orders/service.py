@@ -104,8 +104,17 @@ def claim_code(order: Order, attempts: int = 5) -> None:
 
 
 def create_order(data: dict, by=None) -> Order:
-    """Create an order with frozen rates and, unless a draft, promise its dispatch; commit.
+    """Create an order with frozen rates and, unless a draft, promise its dispatch; commit (see new_order)."""
+    order = new_order(data, by)
+    db.session.commit()
+    outbox.relay_quietly()
+    return order
 
+
+def new_order(data: dict, by=None) -> Order:
+    """Add an order with frozen rates and, unless a draft, promise its dispatch; flush (the caller commits).
+
+    Raises OrderError before adding anything when the input is wrong.
     data: client_id, site_id, work_type, workers_needed, starts_at, ends_at (aware),
     skills (codes), overbooking ("auto" or a factor), urgent, notes, optional
     pay_rate/bill_rate overriding the rate card, dispatch (bool, default true).
@@ -148,8 +157,6 @@ def create_order(data: dict, by=None) -> Order:
     claim_code(order)
     if order.status == "dispatching":
         dispatch.start(order)
-    db.session.commit()
-    outbox.relay_quietly()
     return order
 
 

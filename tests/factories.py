@@ -126,3 +126,21 @@ def offer(order, worker, state="offered", **kw) -> "Offer":
     values = dict(order_id=order.id, worker_id=worker.id, franchise_id=order.franchise_id, state=state,
                   starts_at=order.starts_at, ends_at=order.ends_at)
     return _save(Offer(**{**values, **kw}))
+
+
+def lead(franchise, **kw) -> "Lead":
+    """A lead routed to franchise (waiting for its answer), with its routing step logged."""
+    from datetime import datetime, timezone
+
+    from leads.models import Lead, LeadEvent
+
+    n = next(_seq)
+    values = dict(caller_name=f"Caller {n}", company=f"Company {n}", phone=f"+7903{n:07d}", address=f"Lead street {n}",
+                  lat=55.75, lon=37.62, work_type="loading", headcount=4,
+                  starts_at=datetime(2026, 12, 5, 6, tzinfo=timezone.utc), hours=8, source="phone", status="routed",
+                  region_id=franchise.region_id, franchise_id=franchise.id,
+                  routed_at=datetime(2026, 12, 1, 9, tzinfo=timezone.utc))
+    made = _save(Lead(**{**values, **kw}))
+    _save(LeadEvent(lead_id=made.id, kind="routed", reason="official", details={"franchise": franchise.name},
+                    franchise_id=made.franchise_id, at=made.routed_at))
+    return made

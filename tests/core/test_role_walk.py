@@ -45,7 +45,8 @@ def _a_rows(city, user):
     service.issue_token(user, "spare")
     spare = factories.db.session.scalar(
         factories.db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.name == "spare"))
-    return {"worker_id": city.a_worker.id, "client_id": city.a_client.id, "order_id": order.id,
+    lead = factories.lead(city.a)
+    return {"worker_id": city.a_worker.id, "client_id": city.a_client.id, "order_id": order.id, "lead_id": lead.id,
             "user_id": city.a_foreman.id,  # the staff pages act on A's foreman
             "franchise_id": city.a.id, "blackout_id": blackout.id, "api_token_id": spare.id,
             "table": "client", "row_id": city.a_client.id}

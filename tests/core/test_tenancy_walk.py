@@ -19,6 +19,7 @@ from clients.models import Client, Site
 from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
+from leads.models import Lead, LeadEvent
 from core.timeutil import utcnow
 from dispatch.models import Alert, Message, MessageReader, Offer
 from orders.models import Order, RateCard
@@ -57,7 +58,9 @@ def _b_rows(net, db):
     alert = factories._save(Alert(order_id=order.id, kind="short", detail="0/2", franchise_id=net.b.id))
     card = factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
                                     pay_rate=Decimal("100"), bill_rate=Decimal("200")))
+    lead = factories.lead(net.b, company="B-secret lead", notes="B-secret notes")  # routed to B, in A's own region
     return {
+        "lead": lead.id,
         "user": net.b_partner.id,
         "api_token": token.id,
         "franchise": net.b.id,
@@ -99,6 +102,8 @@ def _snapshot(db, net):
         (Message, Message.franchise_id == net.b.id),
         (MessageReader, MessageReader.franchise_id == net.b.id),
         (Alert, Alert.franchise_id == net.b.id),
+        (Lead, Lead.franchise_id == net.b.id),
+        (LeadEvent, LeadEvent.franchise_id == net.b.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
             rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
@@ -180,11 +185,12 @@ def test_staff_of_a_reach_nothing_of_b(app, client, auth, db, city, role):
 def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     """Guard against a walk that passes because it reaches nothing at all."""
     network = city
-    _b_rows(network, db)
+    b_rows = _b_rows(network, db)
     auth.login(network.admin.email)
     assert client.get(f"/clients/{network.b_client.id}").status_code == 200
     assert network.b_client.name in client.get("/clients/").get_data(as_text=True)
     assert client.get(f"/workers/{network.c_worker.id}").status_code == 200
+    assert "B-secret" in client.get(f"/leads/{b_rows['lead']}").get_data(as_text=True)
     card = client.get(f"/workers/{network.b_worker.id}").get_data(as_text=True)
     assert "909173" in card and "B-secret" in card  # head office sees B's shift and texts on the card
     history = client.get(f"/records/client/{network.b_client.id}/history")

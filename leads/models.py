@@ -1,0 +1,88 @@
+"""Leads: an inbound request taken by the call centre, and the log of where it went and why."""
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import TimestampMixin
+from core.timeutil import utcnow
+from extensions import db
+
+LEAD_STATUSES = ("new", "routed", "accepted", "declined", "converted", "lost")
+OPEN_STATUSES = ("new", "routed")  # a repeat call from the same phone attaches to these
+LEAD_SOURCES = ("phone", "web_form", "referral", "campaign")
+
+
+class Lead(TimestampMixin, db.Model):
+    """A request before it is a client's order; it belongs to the franchise it is routed to.
+
+    franchise_id is NULL while the lead has no branch (only head office sees it then).
+    """
+
+    __audited__ = True
+    __table_args__ = (Index("ix_lead_phone_created", "phone", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller_name: Mapped[str] = mapped_column(String(120))
+    company: Mapped[Optional[str]] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    address: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    work_type: Mapped[str] = mapped_column(String(40))
+    headcount: Mapped[int]
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    hours: Mapped[int] = mapped_column(default=8)
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="phone")
+    campaign: Mapped[Optional[str]] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default="new", index=True)
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
+    routed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    client_id: Mapped[Optional[int]] = mapped_column(ForeignKey("client.id"))
+    order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"))
+    taken_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    region = relationship("Region")
+    franchise = relationship("Franchise")
+    client = relationship("Client")
+    order = relationship("Order")
+    taken_by = relationship("User", foreign_keys=[taken_by_id])
+    events = relationship("LeadEvent", back_populates="lead", order_by="LeadEvent.id")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return cls.franchise_id == scope.franchise_id
+
+    def __tenant_allows__(self, scope) -> bool:
+        """Allow the branch's own lead, and its handing the lead on when it declines it."""
+        if self.franchise_id == scope.franchise_id:
+            return True
+        before = inspect(self).attrs.franchise_id.history.deleted or ()
+        return bool(before) and all(old == scope.franchise_id for old in before)
+
+
+class LeadEvent(db.Model):
+    """One step in a lead's life: taken, routed (with the rule's reason), a repeat call, declined, accepted.
+
+    Not tenant-filtered itself: read only through its lead, which is.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))  # taken | routed | repeat_call | declined | accepted | converted | lost
+    reason: Mapped[Optional[str]] = mapped_column(String(32))  # a code of leads.texts.REASONS
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # figures the reason's text names
+    note: Mapped[Optional[str]] = mapped_column(Text)  # what a person wrote (a decline's reason)
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)  # where it went
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    lead = relationship("Lead", back_populates="events")
+    franchise = relationship("Franchise")
+    user = relationship("User")
+
+
+Index("ix_lead_event_routed", LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.at)

@@ -1,0 +1,53 @@
+"""The words of leads: statuses, sources, the kinds of logged steps and their reasons."""
+from core.i18n import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "new": _l("new"),
+    "routed": _l("waiting for the branch"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "converted": _l("converted"),
+    "lost": _l("lost"),
+}
+SOURCE_LABELS = {
+    "phone": _l("phone call"),
+    "web_form": _l("web form"),
+    "referral": _l("referral"),
+    "campaign": _l("campaign"),
+}
+# The reasons a LeadEvent gives, worded with the figures in its details.
+REASONS = {
+    "inside_region": _l("The address is in %(region)s, %(km)s km from its centre."),
+    "nearest_region": _l("No region's radius holds the address: %(region)s is the nearest, %(km)s km away "
+                         "(within %(limit)s km)."),
+    "no_region": _l("No region within %(limit)s km of the address."),
+    "official": _l("%(franchise)s is the region's official representative."),
+    "round_robin": _l("Of the region's other franchises, %(franchise)s received a lead least recently "
+                      "(round robin)."),
+    "no_branch": _l("No active franchise in the region."),
+    "no_branch_left": _l("Every franchise of the region has had this lead."),
+    "head_office": _l("Head office takes it."),
+    "repeat_call": _l("The same phone called again within %(hours)s h: added to this lead."),
+    "converted": _l("Client and draft order made from the lead."),
+    "no_draft": _l("Client and site made; no draft order: %(error)s"),
+}
+KINDS = {
+    "taken": _l("taken"),
+    "located": _l("territory"),
+    "routed": _l("routed"),
+    "repeat_call": _l("repeat call"),
+    "declined": _l("declined"),
+    "accepted": _l("accepted"),
+    "lost": _l("lost"),
+}
+
+
+def describe(reason: str | None, details: dict) -> str:
+    """Word a logged reason in the reader's language."""
+    if not reason:
+        return ""
+    template = REASONS.get(reason)
+    try:
+        return str(template) % details if template else reason
+    except (KeyError, TypeError, ValueError):
+        return reason

@@ -1,0 +1,39 @@
+"""In a real browser: the agent takes a call (the caller's card shows as the phone is typed), the lead goes
+to the city's official representative, whose partner accepts it and finds the draft order."""
+from datetime import timedelta
+from decimal import Decimal
+
+from core.timeutil import utcnow
+from orders.models import RateCard
+from tests import factories
+from tests.browser.test_login_browser import _log_in
+
+
+def test_a_call_becomes_a_draft_order_of_the_official_representative(live_server, page, city):
+    factories._save(RateCard(region_id=city.moscow.id, work_type="loading", conditions="indoor_warm",
+                             pay_rate=Decimal("100"), bill_rate=Decimal("220")))
+    day = (utcnow() + timedelta(days=3)).date().isoformat()
+    _log_in(page, live_server, city.callcentre.email)
+    page.goto(f"{live_server}/leads/new")
+    page.fill("input[name=phone]", "8 " + city.a_client.phone[2:])  # typed as people type it
+    card = page.get_by_test_id("caller-card")
+    card.get_by_test_id("known-client").wait_for()
+    assert city.a_client.name in card.inner_text()
+    page.fill("input[name=caller_name]", "Ольга")
+    page.fill("input[name=address]", "Москва, Тверская, 10")
+    page.fill("input[name=lat]", "55.7649")
+    page.fill("input[name=lon]", "37.6055")
+    page.fill("input[name=headcount]", "5")
+    page.fill("input[name=day]", day)
+    page.fill("input[name=start]", "09:00")
+    page.click("text=Save and route")
+    assert page.get_by_test_id("lead-franchise").inner_text() == city.a.name
+    assert "official representative" in page.get_by_test_id("lead-events").inner_text()
+    page.click("text=Log out")
+
+    _log_in(page, live_server, city.a_partner.email)
+    page.goto(f"{live_server}/leads/inbox")
+    page.get_by_test_id("inbox-lead").get_by_role("link").click()
+    page.get_by_test_id("accept").click()
+    page.wait_for_url(f"{live_server}/orders/*")
+    assert "draft" in page.content() and city.a_client.name in page.content()
