@@ -1,7 +1,7 @@
 """leads taken by the call centre and the log of their routing
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0013
+Revises: 0012
 
 """
 from alembic import op
