@@ -50,6 +50,13 @@ def held_places(order: Order) -> int:
         Offer.order_id == order.id, Offer.state.in_(states.HOLDING))) or 0
 
 
+def _places_and_queue(order: Order, now) -> tuple[int, int]:
+    """Return the places held on the order and how many wait on its list since now or earlier, in one query."""
+    held = func.count().filter(Offer.state.in_(states.HOLDING))
+    waiting = func.count().filter(Offer.state == states.WAITLISTED, Offer.answered_at <= now)
+    return tuple(db.session.execute(select(held, waiting).where(Offer.order_id == order.id)).one())
+
+
 def _waitlist_position(order: Order, offer: Offer) -> int:
     return db.session.scalar(select(func.count()).select_from(Offer).where(
         Offer.order_id == order.id, Offer.state == states.WAITLISTED, Offer.answered_at <= offer.answered_at)) or 1
@@ -84,14 +91,17 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     if clashes(worker, order):
         return Outcome("clash", order)
     now = utcnow()
+    # Under the order's lock nobody else takes a place or joins its waitlist, so one count before the
+    # move tells both what this answer gets and what the order holds after it.
+    held, waiting = _places_and_queue(order, now)
     offer.answered_at = now
-    if held_places(order) < order.booking_target:
+    if held < order.booking_target:
         _book(offer, worker, now, "book")
-        _mark_filled(order)
+        if held + 1 >= order.booking_target:
+            order.status = "filled"
         return Outcome("booked", order)
     states.move(offer, "waitlist")
-    db.session.flush()
-    return Outcome("waitlisted", order, _waitlist_position(order, offer))
+    return Outcome("waitlisted", order, waiting + 1)
 
 
 def confirm(worker_id: int, order_id: int) -> Outcome:

@@ -96,17 +96,15 @@ def handle_inbound(sid: str, from_number: str, body: str) -> str:
         db.session.rollback()
         stored = db.session.scalar(select(Message).where(Message.sid == sid))
         return stored.answer or ""
-    message.answer = _act(worker, message, body)
-    _address(message, worker)
+    answer = message.answer = _act(worker, message, body)
+    if message.order_id is None:
+        _add_readers(message, worker)
     db.session.commit()
-    return message.answer
+    return answer  # not message.answer: the commit expired it, and reading it would load the row again
 
 
-def _address(message: Message, worker: Worker | None) -> None:
-    """Give the message to its order's franchise, or, about no order, to the franchises that read it."""
-    if message.order_id is not None:
-        message.franchise_id = db.session.scalar(select(Order.franchise_id).where(Order.id == message.order_id))
-        return
+def _add_readers(message: Message, worker: Worker | None) -> None:
+    """Give a message about no order to the franchises that read it."""
     for franchise_id in readers_of(worker):
         db.session.add(MessageReader(message_id=message.id, franchise_id=franchise_id))
 
@@ -148,8 +146,9 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
     act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]
+    _ = order.region  # its time zone words the answer: loaded now, not while the order's row is locked
     outcome = act(worker.id, order.id)
-    message.order_id = order.id
+    message.order_id, message.franchise_id = order.id, order.franchise_id  # a message belongs to its order's franchise
     if outcome.kind == "dropped":
         booking.after_a_place_freed(order, outcome.promoted)
     if outcome.kind in ("no_offer", "not_booked", "inactive"):
