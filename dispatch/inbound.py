@@ -2,6 +2,7 @@
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
@@ -63,7 +64,8 @@ def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | Non
     booked shift); a NO is about his one open offer; a DROP about his one booked shift.
     """
     if code:
-        order = db.session.scalar(select(Order).where(Order.code == code, Order.code_live))
+        order = db.session.scalar(select(Order).options(joinedload(Order.region)).where(Order.code == code,
+                                                                                        Order.code_live))
         return (order, None) if order else (None, "no_offer")
     if kind == "accept" and (asked := _asked_to_confirm(worker)) is not None:
         return db.session.get(Order, asked.order_id), None
@@ -82,16 +84,15 @@ def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | Non
 
 def handle_inbound(sid: str, from_number: str, body: str) -> str:
     """Store, act on and answer one inbound SMS; a repeated sid gets the first answer again."""
-    stored = db.session.scalar(select(Message).where(Message.sid == sid))
-    if stored is not None:
-        return stored.answer or ""
     phone = try_normalize_phone(from_number) or from_number
     worker = db.session.scalar(select(Worker).where(Worker.phone == phone))
     message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
                       worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None)
     db.session.add(message)
     try:
-        db.session.flush()  # a concurrent delivery of the same sid waits here, then fails
+        # The sid's unique index is the one test for a repeat: a delivery of a sid stored already fails here
+        # at once, a concurrent one waits here for the first to commit, then fails; both get its answer.
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         stored = db.session.scalar(select(Message).where(Message.sid == sid))
