@@ -41,8 +41,11 @@ class Outcome:
 def _lock(worker_id: int, order_id: int) -> tuple[Worker | None, Order | None, Offer | None]:
     worker = locks.lock(Worker, worker_id)
     order = locks.lock(Order, order_id)
-    offer = db.session.scalar(locks.fresh(select(Offer).where(Offer.order_id == order_id, Offer.worker_id == worker_id)))
-    return worker, order, offer
+    return worker, order, _offer_of(worker_id, order_id)
+
+
+def _offer_of(worker_id: int, order_id: int) -> Offer | None:
+    return db.session.scalar(locks.fresh(select(Offer).where(Offer.order_id == order_id, Offer.worker_id == worker_id)))
 
 
 def held_places(order: Order) -> int:
@@ -64,9 +67,27 @@ def _waitlist_position(order: Order, offer: Offer) -> int:
 
 def clashes(worker: Worker, order: Order) -> bool:
     """Whether the worker holds a place on another shift overlapping the order's, in any franchise."""
+    return _holds_overlapping(worker.id, order.id, order.starts_at, order.ends_at)
+
+
+def _holds_overlapping(worker_id: int, order_id: int, starts_at, ends_at) -> bool:
     return db.session.scalar(network_wide(select(Offer.id).where(
-        Offer.worker_id == worker.id, Offer.order_id != order.id, Offer.state.in_(states.HOLDING),
-        Offer.starts_at < order.ends_at, Offer.ends_at > order.starts_at).limit(1), Offer)) is not None
+        Offer.worker_id == worker_id, Offer.order_id != order_id, Offer.state.in_(states.HOLDING),
+        Offer.starts_at < ends_at, Offer.ends_at > starts_at).limit(1), Offer)) is not None
+
+
+def _clash_before_the_order_lock(worker: Worker | None, order_id: int) -> tuple[tuple | None, bool]:
+    """Check the worker's places for a clash with the order's shift as last read; return that shift and the answer.
+
+    The worker's places change only under his lock, which the caller holds: the answer stays true for as long as
+    the order's shift is the one it was checked against, which the caller sees again under the order's lock.
+    Checking here keeps the order, which every answer to it waits for, locked one statement shorter.
+    """
+    order = db.session.get(Order, order_id)  # the caller read the order already: no statement
+    if worker is None or order is None:
+        return None, False
+    shift = (order.starts_at, order.ends_at)
+    return shift, _holds_overlapping(worker.id, order_id, *shift)
 
 
 def accept(worker_id: int, order_id: int) -> Outcome:
@@ -75,7 +96,10 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     A YES from a booked worker confirms his place; a YES to an offer that is no longer open
     (declined, dropped, expired, cancelled) or from a worker who is not active books nothing.
     """
-    worker, order, offer = _lock(worker_id, order_id)
+    worker = locks.lock(Worker, worker_id)
+    checked_shift, clash = _clash_before_the_order_lock(worker, order_id)
+    order = locks.lock(Order, order_id)
+    offer = _offer_of(worker_id, order_id)
     if offer is None or worker is None:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
@@ -88,7 +112,7 @@ def accept(worker_id: int, order_id: int) -> Outcome:
         return Outcome("offer_closed", order)
     if worker.status != "active" or worker.deleted_at is not None:
         return Outcome("inactive", order)
-    if clashes(worker, order):
+    if clash if checked_shift == (order.starts_at, order.ends_at) else clashes(worker, order):
         return Outcome("clash", order)
     now = utcnow()
     # Under the order's lock nobody else takes a place or joins its waitlist, so one count before the
