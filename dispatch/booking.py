@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from core import locks
 from core.tenancy import network_wide
@@ -53,11 +54,18 @@ def held_places(order: Order) -> int:
         Offer.order_id == order.id, Offer.state.in_(states.HOLDING))) or 0
 
 
-def _places_and_queue(order: Order, now) -> tuple[int, int]:
-    """Return the places held on the order and how many wait on its list since now or earlier, in one query."""
-    held = func.count().filter(Offer.state.in_(states.HOLDING))
-    waiting = func.count().filter(Offer.state == states.WAITLISTED, Offer.answered_at <= now)
-    return tuple(db.session.execute(select(held, waiting).where(Offer.order_id == order.id)).one())
+def _offer_and_places(worker_id: int, order_id: int, now) -> tuple[Offer | None, int, int]:
+    """Return the worker's offer of the order, the places held on the order and how many wait on its list since
+    now or earlier, as committed now, in one statement (the caller holds the order's lock)."""
+    other = aliased(Offer)
+
+    def count(*where):
+        return select(func.count()).select_from(other).where(other.order_id == order_id, *where).scalar_subquery()
+
+    row = db.session.execute(locks.fresh(select(
+        Offer, count(other.state.in_(states.HOLDING)), count(other.state == states.WAITLISTED, other.answered_at <= now))
+        .where(Offer.order_id == order_id, Offer.worker_id == worker_id))).first()
+    return tuple(row) if row else (None, 0, 0)
 
 
 def _waitlist_position(order: Order, offer: Offer) -> int:
@@ -99,7 +107,10 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     worker = locks.lock(Worker, worker_id)
     checked_shift, clash = _clash_before_the_order_lock(worker, order_id)
     order = locks.lock(Order, order_id)
-    offer = _offer_of(worker_id, order_id)
+    now = utcnow()
+    # Under the order's lock nobody else takes a place or joins its waitlist, so the counts read with the offer
+    # tell both what this answer gets and what the order holds after it.
+    offer, held, waiting = _offer_and_places(worker_id, order_id, now)
     if offer is None or worker is None:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
@@ -114,10 +125,6 @@ def accept(worker_id: int, order_id: int) -> Outcome:
         return Outcome("inactive", order)
     if clash if checked_shift == (order.starts_at, order.ends_at) else clashes(worker, order):
         return Outcome("clash", order)
-    now = utcnow()
-    # Under the order's lock nobody else takes a place or joins its waitlist, so one count before the
-    # move tells both what this answer gets and what the order holds after it.
-    held, waiting = _places_and_queue(order, now)
     offer.answered_at = now
     if held < order.booking_target:
         _book(offer, worker, now, "book")
