@@ -1,35 +1,27 @@
-"""Dispatch with real processes: order → first SMS through the Procfile's `flask worker`, a storm of signed
-replies through gunicorn, and a blast of offers through the Twilio SDK to a fake Twilio server.
+"""Dispatch with real processes: order → first SMS through the Procfile's `flask worker`, and a blast of offers
+through the Twilio SDK to a fake Twilio server (the reply storm is bench/storm.py).
 
 Runs after the candidates suite, among the 100,000 workers of its "Bench City".
 """
-import random
 import sys
-import threading
 import time
-import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
 from flask import current_app
 from rq import Worker as RqWorker
 from rq.worker import WorkerStatus
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.orm import aliased
 
 from bench.harness import p50, percentile
-from bench.processes import forget_log, gunicorn, rq_workers, wait_until
+from bench.processes import forget_log, rq_workers, wait_until
 from clients.models import Site
 from core import outbox, queue
 from core.models import Outbox
 from core.timeutil import utcnow
-from dispatch import gateway, notices, promises
-from dispatch.models import HOLDING_STATES, Alert, Message, Offer
+from dispatch import notices, promises
+from dispatch.models import Alert, Message, Offer
 from extensions import db
 from franchise.models import Region
 from orders import service as order_service
@@ -39,9 +31,6 @@ from workers.models import Worker
 
 WORK_TYPE = "bench-dispatch"  # marks this suite's orders, so that a rerun starts from a clean slate
 ORDERS_TIMED = 20
-STORM_WORKERS = 1000
-STORM_BOTH = 200  # of them are also offered a second, overlapping order, and answer both
-WEB_WORKERS, WEB_THREADS = 4, 2  # more threads a process keep each reply's row locks longer, waiting for the GIL
 BLAST = 10_000
 BLAST_PER_ORDER = 1000
 BLAST_PROCESSES = 4  # on two cores, more processes only wait for each other
@@ -54,14 +43,13 @@ TWILIO_NUMBER = "+15005550006"
 def run(app) -> dict:
     region = db.session.scalar(select(Region).where(Region.code == "BENCH"))
     site = db.session.scalar(select(Site).where(Site.name == "Bench site"))
-    _forget_earlier_runs()
-    figures = {**_order_to_first_sms(site), **_storm(region, site), **_blast(region, site)}
-    _shout_unless(figures, storm_overbooked=0, storm_double_booked=0, storm_answered_once=figures["storm_replies"],
-                  blast_duplicates=0, blast_offers_sent=BLAST)
+    forget_earlier_runs()
+    figures = {**_order_to_first_sms(site), **_blast(region, site)}
+    shout_unless(figures, blast_duplicates=0, blast_offers_sent=BLAST)
     return figures
 
 
-def _forget_earlier_runs() -> None:
+def forget_earlier_runs() -> None:
     """Delete what an earlier run of this suite left (its orders and all that hangs on them), and empty the queues."""
     mine = select(Order.id).where(Order.work_type == WORK_TYPE)
     for table in (Message.__table__, Alert.__table__, Offer.__table__):
@@ -69,25 +57,25 @@ def _forget_earlier_runs() -> None:
     db.session.execute(delete(Outbox))
     db.session.execute(delete(Order.__table__).where(Order.work_type == WORK_TYPE))
     db.session.commit()
-    _analyze()
+    analyze()
     queue.connection().flushdb()  # the bench's own Redis database: queues, registries and the SMS bucket
     forget_log()
 
 
-def _analyze() -> None:
+def analyze() -> None:
     """Fresh planner statistics after bulk changes, as autovacuum would give a live database in time."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text('VACUUM ANALYZE "order", offer, message, outbox'))
 
 
-def _shout_unless(figures: dict, **expected) -> None:
+def shout_unless(figures: dict, **expected) -> None:
     """Print a loud line for every figure that is not what it must be."""
     for name, value in expected.items():
         if figures[name] != value:
             print(f"!!! {name} is {figures[name]}, must be {value}", file=sys.stderr)
 
 
-def _bench_workers(region, count: int, newest: bool = False) -> list:
+def bench_workers(region, count: int, newest: bool = False) -> list:
     """Return (id, phone) of count active workers of the region, the oldest or the newest."""
     order_by = Worker.id.desc() if newest else Worker.id
     return db.session.execute(select(Worker.id, Worker.phone).where(
@@ -95,7 +83,7 @@ def _bench_workers(region, count: int, newest: bool = False) -> list:
         Worker.deleted_at.is_(None)).order_by(order_by).limit(count)).all()
 
 
-def _add_order(region, site, starts, needed: int) -> Order:
+def add_order(region, site, starts, needed: int) -> Order:
     """Add a dispatching order of needed workers (overbooking 1.5) for 8 hours from starts (the caller commits)."""
     order = Order(franchise_id=site.franchise_id, region_id=region.id, client_id=site.client_id, site_id=site.id,
                   work_type=WORK_TYPE, workers_needed=needed, booking_target=needed * 3 // 2,
@@ -107,7 +95,7 @@ def _add_order(region, site, starts, needed: int) -> Order:
     return order
 
 
-def _offer(order: Order, worker_ids: list[int], offered_at=None) -> list[int]:
+def offer_to(order: Order, worker_ids: list[int], offered_at=None) -> list[int]:
     """Insert an offer of order to each worker in state "offered" (the caller commits); return their ids."""
     return db.session.scalars(insert(Offer).returning(Offer.id), [
         {"order_id": order.id, "worker_id": worker_id, "franchise_id": order.franchise_id, "state": "offered",
@@ -115,7 +103,7 @@ def _offer(order: Order, worker_ids: list[int], offered_at=None) -> list[int]:
     ]).all()
 
 
-def _day(days_ahead: int, hour: int):
+def day(days_ahead: int, hour: int):
     return (utcnow() + timedelta(days=days_ahead)).replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
@@ -151,7 +139,7 @@ def _time_one_order(site, days_ahead: int) -> tuple[float, float]:
     The order is then cancelled and the send jobs of its other offers dropped, so that the next
     order finds the worker idle.
     """
-    starts = _day(days_ahead, hour=7)
+    starts = day(days_ahead, hour=7)
     began = time.perf_counter()
     order = order_service.create_order({
         "client_id": site.client_id, "site_id": site.id, "work_type": WORK_TYPE, "workers_needed": 10,
@@ -173,80 +161,6 @@ def _workers_idle() -> bool:
     return all(w.get_state() == WorkerStatus.IDLE for w in RqWorker.all(connection=queue.connection()))
 
 
-# -- the reply storm ---------------------------------------------------------------------------------------------
-
-def _storm(region, site) -> dict:
-    """Release every worker's signed YES at gunicorn at the same moment; then count places against the targets."""
-    first = _add_order(region, site, _day(90, hour=6), needed=10)
-    second = _add_order(region, site, first.starts_at + timedelta(hours=4), needed=10)
-    workers = _bench_workers(region, STORM_WORKERS, newest=True)
-    now = utcnow()  # offered a moment ago: nothing left for the sweep to send
-    _offer(first, [w.id for w in workers], now)
-    _offer(second, [w.id for w in workers[:STORM_BOTH]], now)
-    replies = [(w.phone, f"YES {first.code}") for w in workers] + [
-        (w.phone, f"YES {second.code}") for w in workers[:STORM_BOTH]]
-    random.Random(2026).shuffle(replies)
-    db.session.commit()
-    _analyze()
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
-    with gunicorn(WEB_WORKERS, WEB_THREADS, SMS_BACKEND="simulator", TWILIO_AUTH_TOKEN=token) as base:
-        results, seconds = _fire(f"{base}/sms/inbound", replies)
-    latencies = [ms for _status, _answer, ms in results]
-    return {"storm_replies": len(replies), "storm_replies_per_s": len(replies) / seconds,
-            "storm_p50_ms": p50(latencies), "storm_p99_ms": percentile(latencies, 99),
-            "storm_answered_once": sum(status == 200 and answer.count("<Message>") == 1
-                                       for status, answer, _ms in results),
-            **_places([first, second])}
-
-
-def _fire(url: str, replies: list[tuple[str, str]]) -> tuple[list[tuple[int, str, float]], float]:
-    """Post every (phone, text) as Twilio would, all released at once; return (status, answer, ms) each, and seconds."""
-    requests = [_signed(url, phone, body) for phone, body in replies]
-    barrier = threading.Barrier(len(requests) + 1)
-
-    def post(request):
-        barrier.wait()
-        began = time.perf_counter()
-        try:
-            with urlopen(request, timeout=120) as response:
-                status, answer = response.status, response.read().decode()
-        except HTTPError as exc:
-            status, answer = exc.code, ""
-        except OSError:  # refused or timed out: counted as not answered
-            status, answer = 0, ""
-        return status, answer, (time.perf_counter() - began) * 1000
-
-    with ThreadPoolExecutor(len(requests)) as pool:
-        futures = [pool.submit(post, request) for request in requests]
-        barrier.wait()
-        began = time.perf_counter()
-        results = [future.result() for future in futures]
-    return results, time.perf_counter() - began
-
-
-def _signed(url: str, phone: str, body: str) -> Request:
-    """An inbound SMS webhook request with its own MessageSid, signed over url."""
-    form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": TWILIO_ACCOUNT, "From": phone, "To": TWILIO_NUMBER,
-            "Body": body, "NumMedia": "0"}
-    return Request(url, data=urlencode(form).encode(), method="POST",
-                   headers={"X-Twilio-Signature": gateway.sign(url, form)})
-
-
-def _places(orders: list[Order]) -> dict:
-    """Count places held on orders, those beyond each target, and workers holding two overlapping places."""
-    ids = [order.id for order in orders]
-    held = dict(db.session.execute(select(Offer.order_id, func.count()).where(
-        Offer.order_id.in_(ids), Offer.state.in_(HOLDING_STATES)).group_by(Offer.order_id)).all())
-    other = aliased(Offer)
-    double = db.session.scalar(select(func.count(Offer.worker_id.distinct())).join(
-        other, (other.worker_id == Offer.worker_id) & (other.id != Offer.id)).where(
-        Offer.order_id.in_(ids), Offer.state.in_(HOLDING_STATES), other.state.in_(HOLDING_STATES),
-        other.starts_at < Offer.ends_at, other.ends_at > Offer.starts_at))
-    return {"storm_booked": sum(held.values()),
-            "storm_overbooked": sum(max(0, held.get(order.id, 0) - order.booking_target) for order in orders),
-            "storm_double_booked": double}
-
-
 # -- the blast ---------------------------------------------------------------------------------------------------
 
 def _blast(region, site) -> dict:
@@ -265,14 +179,14 @@ def _blast(region, site) -> dict:
 
 def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order], set[str]]:
     """Offer count workers orders of BLAST_PER_ORDER, queue their SMS as a wave's are; return the orders, the phones."""
-    workers = _bench_workers(region, count)
+    workers = bench_workers(region, count)
     orders, offers = [], []
     for chunk in range(0, count, BLAST_PER_ORDER):
-        order = _add_order(region, site, _day(days_ahead, hour=6), needed=order_service.MAX_WORKERS)
+        order = add_order(region, site, day(days_ahead, hour=6), needed=order_service.MAX_WORKERS)
         orders.append(order)
-        offers.append(_offer(order, [w.id for w in workers[chunk:chunk + BLAST_PER_ORDER]]))
+        offers.append(offer_to(order, [w.id for w in workers[chunk:chunk + BLAST_PER_ORDER]]))
     db.session.commit()
-    _analyze()
+    analyze()
     for order, offer_ids in zip(orders, offers):
         promises.send_offers(offer_ids, order.urgent)
     db.session.commit()

@@ -1,9 +1,11 @@
-"""Real Artel processes for the bench: the Procfile's `flask worker` and gunicorn, on the bench database and Redis.
+"""Real processes for the bench: the Procfile's `flask worker` and web process, on the bench database and Redis.
 
 Each runs in a process group of its own and is stopped, with every process it forked, when
 its ``with`` block ends, however it ends.
 """
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -11,6 +13,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 from flask import current_app
@@ -73,19 +76,69 @@ def rq_workers(count: int = 1, *, burst: bool = False, simple: bool = False, **s
         _stop(started)
 
 
-@contextmanager
-def gunicorn(workers: int, threads: int, **settings):
-    """Serve the app with gunicorn on a free local port for the block; yield its base URL once it answers.
+class Web:
+    """A running web process: its base URL, and what its workers (the master's children) use of the machine."""
 
-    The base URL is also its PUBLIC_BASE_URL, the URL Twilio signs webhooks over.
-    """
-    base = f"http://127.0.0.1:{_free_port()}"
-    args = [str(BIN / "gunicorn"), "--bind", base.removeprefix("http://"), "--workers", str(workers),
-            "--threads", str(threads), "app:create_app()"]
-    web = [_start(args, {**settings, "PUBLIC_BASE_URL": base})]
+    def __init__(self, base: str, master: int):
+        self.base, self.master = base, master
+
+    def workers(self) -> list[int]:
+        return [pid for pid in _pids() if _stat(pid)[0] == self.master]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds the workers have used so far (the master only watches them)."""
+        return sum(_stat(pid)[1] for pid in self.workers()) / os.sysconf("SC_CLK_TCK")
+
+    def largest_rss_mb(self) -> float:
+        """Resident size of the largest worker, in MiB."""
+        return max((_rss_kb(pid) for pid in self.workers()), default=0) / 1024
+
+
+def _pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _stat(pid: int) -> tuple[int, int]:
+    """Return (parent pid, utime + stime in clock ticks) of pid from /proc/PID/stat, or (0, 0) once it is gone."""
     try:
-        wait_until(lambda: _healthy(base), 60, every=0.2)
-        yield base
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0, 0
+    fields = text[text.rindex(")") + 2:].split()  # the name in parentheses may hold spaces
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
+def procfile_command(app_spec: str | None = None) -> str:
+    """Return the Procfile's web command, serving app_spec instead of Artel if given."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    command = line.removeprefix("web:").strip()
+    if app_spec is not None:  # the app is the command's last word
+        command = command.rsplit(None, 1)[0] + " " + shlex.quote(app_spec)
+    return command
+
+
+@contextmanager
+def procfile_web(app_spec: str | None = None, health_path: str | None = "/healthz", **settings):
+    """Run the Procfile's web process (its gunicorn settings; app_spec instead of Artel if given) on a free port.
+
+    Yields a Web once it answers. Its base URL is also its PUBLIC_BASE_URL, the URL Twilio signs webhooks over.
+    """
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    environment = {"PORT": port, "PUBLIC_BASE_URL": base, "PATH": f"{BIN}:{os.environ.get('PATH', '')}", **settings}
+    web = [_start(["/bin/sh", "-c", "exec " + procfile_command(app_spec)], environment)]
+    try:
+        wait_until(lambda: _answers(base, health_path), 60, every=0.2)
+        yield Web(base, web[0].pid)
     finally:
         _stop(web)
 
@@ -107,9 +160,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _healthy(base: str) -> bool:
+def _answers(base: str, path: str | None) -> bool:
+    """Whether base answers path with 200 (path None: whether it answers at all, any status)."""
     try:
-        with urlopen(f"{base}/healthz", timeout=2) as response:
-            return response.status == 200
+        with urlopen(f"{base}{path or '/'}", timeout=2) as response:
+            return path is None or response.status == 200
+    except HTTPError:
+        return path is None
     except OSError:
         return False

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from core import locks
 from core.tenancy import network_wide
@@ -41,13 +42,30 @@ class Outcome:
 def _lock(worker_id: int, order_id: int) -> tuple[Worker | None, Order | None, Offer | None]:
     worker = locks.lock(Worker, worker_id)
     order = locks.lock(Order, order_id)
-    offer = db.session.scalar(locks.fresh(select(Offer).where(Offer.order_id == order_id, Offer.worker_id == worker_id)))
-    return worker, order, offer
+    return worker, order, _offer_of(worker_id, order_id)
+
+
+def _offer_of(worker_id: int, order_id: int) -> Offer | None:
+    return db.session.scalar(locks.fresh(select(Offer).where(Offer.order_id == order_id, Offer.worker_id == worker_id)))
 
 
 def held_places(order: Order) -> int:
     return db.session.scalar(select(func.count()).select_from(Offer).where(
         Offer.order_id == order.id, Offer.state.in_(states.HOLDING))) or 0
+
+
+def _offer_and_places(worker_id: int, order_id: int, now) -> tuple[Offer | None, int, int]:
+    """Return the worker's offer of the order, the places held on the order and how many wait on its list since
+    now or earlier, as committed now, in one statement (the caller holds the order's lock)."""
+    other = aliased(Offer)
+
+    def count(*where):
+        return select(func.count()).select_from(other).where(other.order_id == order_id, *where).scalar_subquery()
+
+    row = db.session.execute(locks.fresh(select(
+        Offer, count(other.state.in_(states.HOLDING)), count(other.state == states.WAITLISTED, other.answered_at <= now))
+        .where(Offer.order_id == order_id, Offer.worker_id == worker_id))).first()
+    return tuple(row) if row else (None, 0, 0)
 
 
 def _waitlist_position(order: Order, offer: Offer) -> int:
@@ -57,9 +75,27 @@ def _waitlist_position(order: Order, offer: Offer) -> int:
 
 def clashes(worker: Worker, order: Order) -> bool:
     """Whether the worker holds a place on another shift overlapping the order's, in any franchise."""
+    return _holds_overlapping(worker.id, order.id, order.starts_at, order.ends_at)
+
+
+def _holds_overlapping(worker_id: int, order_id: int, starts_at, ends_at) -> bool:
     return db.session.scalar(network_wide(select(Offer.id).where(
-        Offer.worker_id == worker.id, Offer.order_id != order.id, Offer.state.in_(states.HOLDING),
-        Offer.starts_at < order.ends_at, Offer.ends_at > order.starts_at).limit(1), Offer)) is not None
+        Offer.worker_id == worker_id, Offer.order_id != order_id, Offer.state.in_(states.HOLDING),
+        Offer.starts_at < ends_at, Offer.ends_at > starts_at).limit(1), Offer)) is not None
+
+
+def _clash_before_the_order_lock(worker: Worker | None, order_id: int) -> tuple[tuple | None, bool]:
+    """Check the worker's places for a clash with the order's shift as last read; return that shift and the answer.
+
+    The worker's places change only under his lock, which the caller holds: the answer stays true for as long as
+    the order's shift is the one it was checked against, which the caller sees again under the order's lock.
+    Checking here keeps the order, which every answer to it waits for, locked one statement shorter.
+    """
+    order = db.session.get(Order, order_id)  # the caller read the order already: no statement
+    if worker is None or order is None:
+        return None, False
+    shift = (order.starts_at, order.ends_at)
+    return shift, _holds_overlapping(worker.id, order_id, *shift)
 
 
 def accept(worker_id: int, order_id: int) -> Outcome:
@@ -68,7 +104,13 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     A YES from a booked worker confirms his place; a YES to an offer that is no longer open
     (declined, dropped, expired, cancelled) or from a worker who is not active books nothing.
     """
-    worker, order, offer = _lock(worker_id, order_id)
+    worker = locks.lock(Worker, worker_id)
+    checked_shift, clash = _clash_before_the_order_lock(worker, order_id)
+    order = locks.lock(Order, order_id)
+    now = utcnow()
+    # Under the order's lock nobody else takes a place or joins its waitlist, so the counts read with the offer
+    # tell both what this answer gets and what the order holds after it.
+    offer, held, waiting = _offer_and_places(worker_id, order_id, now)
     if offer is None or worker is None:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
@@ -81,17 +123,16 @@ def accept(worker_id: int, order_id: int) -> Outcome:
         return Outcome("offer_closed", order)
     if worker.status != "active" or worker.deleted_at is not None:
         return Outcome("inactive", order)
-    if clashes(worker, order):
+    if clash if checked_shift == (order.starts_at, order.ends_at) else clashes(worker, order):
         return Outcome("clash", order)
-    now = utcnow()
     offer.answered_at = now
-    if held_places(order) < order.booking_target:
+    if held < order.booking_target:
         _book(offer, worker, now, "book")
-        _mark_filled(order)
+        if held + 1 >= order.booking_target:
+            order.status = "filled"
         return Outcome("booked", order)
     states.move(offer, "waitlist")
-    db.session.flush()
-    return Outcome("waitlisted", order, _waitlist_position(order, offer))
+    return Outcome("waitlisted", order, waiting + 1)
 
 
 def confirm(worker_id: int, order_id: int) -> Outcome:

@@ -2,6 +2,7 @@
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
@@ -63,7 +64,8 @@ def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | Non
     booked shift); a NO is about his one open offer; a DROP about his one booked shift.
     """
     if code:
-        order = db.session.scalar(select(Order).where(Order.code == code, Order.code_live))
+        order = db.session.scalar(select(Order).options(joinedload(Order.region)).where(Order.code == code,
+                                                                                        Order.code_live))
         return (order, None) if order else (None, "no_offer")
     if kind == "accept" and (asked := _asked_to_confirm(worker)) is not None:
         return db.session.get(Order, asked.order_id), None
@@ -82,31 +84,28 @@ def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | Non
 
 def handle_inbound(sid: str, from_number: str, body: str) -> str:
     """Store, act on and answer one inbound SMS; a repeated sid gets the first answer again."""
-    stored = db.session.scalar(select(Message).where(Message.sid == sid))
-    if stored is not None:
-        return stored.answer or ""
     phone = try_normalize_phone(from_number) or from_number
     worker = db.session.scalar(select(Worker).where(Worker.phone == phone))
     message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
                       worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None)
     db.session.add(message)
     try:
-        db.session.flush()  # a concurrent delivery of the same sid waits here, then fails
+        # The sid's unique index is the one test for a repeat: a delivery of a sid stored already fails here
+        # at once, a concurrent one waits here for the first to commit, then fails; both get its answer.
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         stored = db.session.scalar(select(Message).where(Message.sid == sid))
         return stored.answer or ""
-    message.answer = _act(worker, message, body)
-    _address(message, worker)
+    answer = message.answer = _act(worker, message, body)
+    if message.order_id is None:
+        _add_readers(message, worker)
     db.session.commit()
-    return message.answer
+    return answer  # not message.answer: the commit expired it, and reading it would load the row again
 
 
-def _address(message: Message, worker: Worker | None) -> None:
-    """Give the message to its order's franchise, or, about no order, to the franchises that read it."""
-    if message.order_id is not None:
-        message.franchise_id = db.session.scalar(select(Order.franchise_id).where(Order.id == message.order_id))
-        return
+def _add_readers(message: Message, worker: Worker | None) -> None:
+    """Give a message about no order to the franchises that read it."""
     for franchise_id in readers_of(worker):
         db.session.add(MessageReader(message_id=message.id, franchise_id=franchise_id))
 
@@ -148,8 +147,9 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
     act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]
+    _ = order.region  # its time zone words the answer: loaded now, not while the order's row is locked
     outcome = act(worker.id, order.id)
-    message.order_id = order.id
+    message.order_id, message.franchise_id = order.id, order.franchise_id  # a message belongs to its order's franchise
     if outcome.kind == "dropped":
         booking.after_a_place_freed(order, outcome.promoted)
     if outcome.kind in ("no_offer", "not_booked", "inactive"):

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.timeutil import utcnow
 from dispatch import booking
@@ -85,3 +85,17 @@ def test_booking_by_hand_fills_a_free_place_and_refuses_a_full_order(db, network
     assert _do(db, booking.book_manually, caller.id, order.id, order.franchise_id).kind == "already_booked"
     by_hand = db.session.scalar(select(Offer).where(Offer.order_id == order.id, Offer.worker_id == caller.id))
     assert (by_hand.state, by_hand.wave) == ("booked", 0)
+
+
+def test_a_clash_is_judged_on_the_shift_as_it_is_under_the_order_lock(db, network, crew):
+    order, (a, *_rest) = crew
+    later = factories.order(network.a_site, needed=1, target=1, starts_at=order.starts_at + timedelta(hours=10))
+    factories.offer(later, a, state="booked")
+    db.session.commit()
+    db.session.get(Order, order.id)  # the session holds the shift as it was: 06:00-14:00, clear of 16:00-24:00
+    # The shift moves to overlap the later one, behind the session's back (as another process would).
+    db.session.execute(update(Order).where(Order.id == order.id).values(
+        starts_at=later.starts_at - timedelta(hours=2), ends_at=later.starts_at + timedelta(hours=6))
+        .execution_options(synchronize_session=False))
+    assert _do(db, booking.accept, a.id, order.id).kind == "clash"
+    assert _states(db, order)[0] == "offered"
