@@ -141,6 +141,10 @@ def history(table, row_id):
     record = service.get_record(table, row_id, include_deleted=may(current_user, "records.delete"))
     if record is None:
         abort(404)
+    return _history_page(table, record)
+
+
+def _history_page(table, record):
     entries = [(entry, changes.describe(entry, record)) for entry in service.history_of(record)]
     return render_template("core/history.html", record=record, table=table, entries=entries,
                            record_label=changes.record_label(table), zone=changes.record_timezone(record))
@@ -152,6 +156,9 @@ def delete_record(table, row_id):
     record = service.get_record(table, row_id)
     if record is None:
         abort(404)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm the deletion."), "error")
+        return _history_page(table, record), 400
     service.soft_delete(record, current_user)
     flash(_("Deleted. An administrator can restore it from its history."), "info")
     return redirect(url_for("core.history", table=table, row_id=row_id))

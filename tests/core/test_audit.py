@@ -65,7 +65,10 @@ def test_only_admins_delete_and_deleting_is_soft(client, auth, db, network):
     assert client.post(url).status_code == 403
     auth.logout()
     auth.login(network.admin.email)
-    assert client.post(url).status_code == 302
+    unconfirmed = client.post(url)
+    assert unconfirmed.status_code == 400 and "confirm the deletion" in unconfirmed.get_data(as_text=True)
+    assert db.session.get(Client, network.a_client.id) is not None  # nothing deleted yet
+    assert client.post(url, data={"confirm": "yes"}).status_code == 302
     db.session.expire_all()
     row = db.session.get(Client, network.a_client.id, execution_options={"include_deleted": True})
     assert row is not None and row.deleted_at is not None and row.deleted_by_id == network.admin.id
