@@ -6,7 +6,7 @@ dispatch through this module only (tests/test_architecture.py holds orders to it
 """
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from core import locks
 from core.tenancy import current_scope, network_wide
@@ -18,7 +18,7 @@ from dispatch.console import ConsoleError, book, resend, unbook  # noqa: F401  (
 from dispatch.models import HOLDING_STATES, Message, Offer
 from dispatch.overbooking import fixed_target, prob_at_least
 from extensions import db
-from orders.models import Order
+from orders.models import Attendance, Order
 from workers.models import Worker
 
 
@@ -148,9 +148,12 @@ def booked_workers(order: Order) -> list[Worker]:
 
 
 def shift_history(worker: Worker, limit: int = 50) -> list:
-    """Return the worker's offers with their orders, latest shift first."""
-    return list(db.session.execute(select(Offer, Order).join(Order, Offer.order_id == Order.id)
-                                   .where(Offer.worker_id == worker.id).order_by(Order.starts_at.desc()).limit(limit)))
+    """Return the worker's offers with their orders and, once a shift is closed, his mark on it; latest first."""
+    return list(db.session.execute(
+        select(Offer, Order, Attendance).join(Order, Offer.order_id == Order.id)
+        .outerjoin(Attendance, and_(Attendance.order_id == Offer.order_id, Attendance.worker_id == Offer.worker_id,
+                                    Order.status.in_(("completed", "invoiced"))))
+        .where(Offer.worker_id == worker.id).order_by(Order.starts_at.desc()).limit(limit)))
 
 
 def busy_elsewhere(worker: Worker) -> list[tuple]:

@@ -327,3 +327,23 @@ def _cell(page, testid):
 
     found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</t[dh]>', page, re.S)
     return re.sub(r"<[^>]+>|\s+", " ", found.group(1)).strip() if found else None
+
+
+@freeze_time(AT_THE_END)
+def test_the_workers_card_shows_his_mark_once_the_shift_is_closed(client, auth, db, shift, network):
+    auth.login(network.a_foreman.email)
+    form = sheet_form(shift, [("came", None, "5"), ("late", "40", "4"), ("no_show", None, None)])
+    assert client.post(f"/orders/{shift.id}/attendance", data=form).status_code == 302  # saved, still open
+    auth.logout()
+    auth.login(network.a_dispatcher.email)
+    late = shift.crew[1]
+    assert f'data-testid="shift-outcome-{shift.id}"' not in client.get(f"/workers/{late.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(network.a_foreman.email)
+    assert client.post(f"/orders/{shift.id}/attendance", data={**form, "close": "1"}).status_code == 302
+    auth.logout()
+    auth.login(network.a_dispatcher.email)
+    page = client.get(f"/workers/{late.id}").get_data(as_text=True)
+    assert f'data-testid="shift-outcome-{shift.id}"' in page and "40 min" in page and "8 h" in page
+    absent = client.get(f"/workers/{shift.crew[2].id}").get_data(as_text=True)
+    assert f'data-testid="shift-outcome-{shift.id}"' in absent and "no-show" in absent.lower()
