@@ -88,6 +88,26 @@ def _phone_in_pool(phones: set[str]) -> set[str]:
     return found
 
 
+def _text(data: bytes) -> str | None:
+    """The file as text: UTF-8 (with or without Excel's byte-order mark), else Windows-1251 as Excel saves
+    Cyrillic; None if it is neither (binary, or a byte Windows-1251 leaves undefined)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
+def _delimiter(text: str) -> str:
+    """The header row's separator: ";" (Excel in a Russian locale) or ","."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
     """Import workers from CSV bytes; save all rows and commit only if every row is valid.
 
@@ -95,12 +115,11 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
     visible worker's card takes the row's non-empty values (skills are added).
     """
     report = ImportReport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append((0, "", _l("The file is not UTF-8 text.")))
+    text = _text(data)
+    if text is None:
+        report.errors.append((0, "", _l("The file is neither UTF-8 nor Windows-1251 text.")))
         return report
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         report.errors.append((1, ",".join(missing), _l("Missing columns: %(columns)s.", columns=", ".join(missing))))
@@ -146,9 +165,11 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
                                                     "so far), or none of them.")))
             continue
         seen[row["phone"]] = line
+        row["given"] = set(values)
         rows.append((line, row))
+    rows = _check_pool(rows, on_duplicate, report)
     if not report.errors:
-        _apply(rows, on_duplicate, report)
+        _apply(rows, report)
     if report.errors:
         db.session.rollback()
         report.created = report.merged = 0
@@ -157,31 +178,47 @@ def import_workers(data: bytes, on_duplicate: str = "report") -> ImportReport:
     return report
 
 
-def _apply(rows, on_duplicate: str, report: ImportReport) -> None:
+def _check_pool(rows, on_duplicate: str, report: ImportReport) -> list:
+    """Pair each valid row with the card it updates (None: a new worker), reporting in the same pass
+    every phone already in the pool that the row may not update."""
     taken = _phone_in_pool({row["phone"] for _line, row in rows})
     visible = {w.phone: w for w in db.session.scalars(select(Worker).where(Worker.phone.in_(taken)))} if taken else {}
-    now = utcnow()
+    paired = []
     for line, row in rows:
-        opening = {c: row.pop(c) for c in OPENING}
         if row["phone"] not in taken:
+            paired.append((line, row, None))
+        elif on_duplicate == "merge" and row["phone"] in visible:
+            paired.append((line, row, visible[row["phone"]]))
+        else:
+            report.errors.append((line, "phone", _l("A worker with this phone is already in the pool.")))
+    return paired
+
+
+def _apply(rows, report: ImportReport) -> None:
+    now = utcnow()
+    for line, row, worker in rows:
+        opening = {c: row.pop(c) for c in OPENING}
+        given = row.pop("given")
+        if worker is None:
             if row["lat"] is None:
                 report.warnings.append((line, "address", _l("No coordinates: look the address up from the card before dispatching.")))
             worker = Worker(status="applicant", **{k: v for k, v in row.items() if v is not None})
             db.session.add(worker)
             report.created += 1
-        elif on_duplicate == "merge" and row["phone"] in visible:
-            worker = visible[row["phone"]]
+        else:  # "update the card": every column the row gives (skills are added), nothing it leaves empty
             for key, value in row.items():
                 if key == "skill_mask":
                     worker.skill_mask |= value
-                elif value is not None and key != "phone":
+                elif key != "phone" and _column_of(key) in given:
                     setattr(worker, key, value)
             report.merged += 1
-        else:
-            report.errors.append((line, "phone", _l("A worker with this phone is already in the pool.")))
-            continue
         if opening["rating"] is not None:
             _open(worker, opening, now, line, report)
+
+
+def _column_of(key: str) -> str:
+    """The file's column a loaded value comes from."""
+    return {"region_id": "region", "skill_mask": "skills"}.get(key, key)
 
 
 def _open(worker: Worker, opening: dict, now: datetime, line: int, report: ImportReport) -> None:

@@ -213,7 +213,8 @@ def import_csv():
     if form.validate_on_submit():
         report = imports.import_workers(form.file.data.read(), form.on_duplicate.data)
     status = 400 if (request.method == "POST" and (form.errors or (report and not report.ok))) else 200
-    return render_template("workers/import.html", form=form, report=report, columns=imports.COLUMNS), status
+    return render_template("workers/import.html", form=form, report=report, columns=imports.COLUMNS,
+                           regions=list_regions(), skill_choices=skills.choices()), status
 
 
 @bp.route("/export.csv")

@@ -85,7 +85,10 @@ def test_unreadable_files_are_refused_clearly(client, auth, db, network):
     assert "Missing columns: phone, region" in upload(client, "first_name,last_name\nA,B\n").get_data(as_text=True)
     response = client.post("/workers/import", data={"file": (io.BytesIO("имя".encode("cp1251")), "w.csv"),
                                                     "on_duplicate": "report"}, content_type="multipart/form-data")
-    assert response.status_code == 400 and "not UTF-8" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Missing columns" in response.get_data(as_text=True)  # read as cp1251
+    response = client.post("/workers/import", data={"file": (io.BytesIO(b"\x00\x01\x98\xff"), "w.csv"),
+                                                    "on_duplicate": "report"}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "neither UTF-8 nor Windows-1251" in response.get_data(as_text=True)
     assert client.post("/workers/import", data={}).status_code == 400
 
 
@@ -107,3 +110,54 @@ def test_a_large_file_imports(client, auth, db, network):
     report = import_workers((HEADER + rows).encode())
     assert report.ok and report.created == 3000
     assert count(db) == 3000 + 2
+
+
+def _post(client, data: bytes, on_duplicate="report"):
+    return client.post("/workers/import", data={"file": (io.BytesIO(data), "workers.csv"), "on_duplicate": on_duplicate},
+                       content_type="multipart/form-data")
+
+
+def test_excel_files_in_windows_1251_with_semicolons_or_utf8_with_a_bom_are_read(client, auth, db, network):
+    auth.login(network.a_recruiter.email)
+    excel = "first_name;last_name;phone;region;language\r\nЁлкин;Пётр;+7 916 555-01-01;MSK;ru\r\n"
+    assert _post(client, excel.encode("cp1251")).status_code == 200
+    bom = "first_name,last_name,phone,region\r\nАнна,Щукина,+7 916 555-01-02,msk\r\n"
+    assert _post(client, bom.encode("utf-8-sig")).status_code == 200
+    names = set(db.session.execute(select(Worker.first_name, Worker.last_name).where(
+        Worker.phone.in_(["+79165550101", "+79165550102"]))).all())
+    assert names == {("Ёлкин", "Пётр"), ("Анна", "Щукина")}
+
+
+def test_every_problem_is_reported_in_one_pass_duplicates_included(client, auth, db, network):
+    text = HEADER + (
+        f"Old,Phone,{network.a_worker.phone},MSK,,ru,,,\n"   # line 2: in the pool already
+        "Bad,Phone,12345,MSK,,ru,,,\n"                        # line 3: phone
+    )
+    auth.login(network.a_recruiter.email)
+    page = upload(client, text).get_data(as_text=True)
+    assert "already in the pool" in page and "Nothing was imported" in page
+    tenancy.activate(tenancy.scope_for_user(network.a_recruiter))
+    report = import_workers(text.encode())
+    tenancy.activate(None)
+    assert sorted((line, column) for line, column, _m in report.errors) == [(2, "phone"), (3, "phone")]
+
+
+def test_updating_a_card_changes_every_column_given_and_no_other(client, auth, db, network):
+    worker = network.a_worker
+    worker.language, worker.notes = "en", "keeps his notes"
+    db.session.commit()
+    text = "first_name,last_name,phone,region,email,max_travel_km\n" \
+           f"Пётр,Новиков,{worker.phone},MSK,petr@mail.ru,35\n"
+    auth.login(network.a_recruiter.email)
+    assert upload(client, text, "merge").status_code == 200
+    db.session.expire_all()
+    updated = db.session.get(Worker, worker.id)
+    assert (updated.first_name, updated.last_name, updated.email, int(updated.max_travel_km)) == (
+        "Пётр", "Новиков", "petr@mail.ru", 35)
+    assert (updated.language, updated.notes) == ("en", "keeps his notes")  # not in the file: untouched
+
+
+def test_the_import_page_lists_region_and_skill_codes(client, auth, db, network):
+    auth.login(network.a_recruiter.email)
+    page = client.get("/workers/import").get_data(as_text=True)
+    assert "<code>MSK</code>" in page and "<code>loader</code>" in page
