@@ -1,7 +1,7 @@
 """Errors explained to people (HTML pages) and to programs (JSON under /api/)."""
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.audit import AuditLogImmutable
@@ -44,7 +44,25 @@ def _status_name(code: int) -> str:
     return HTTP_STATUS_CODES.get(code, "Error")
 
 
+def _back_to_the_form():
+    """The page a too-large upload came from, when it is one of ours, so the answer lands on that form."""
+    referrer = request.referrer or ""
+    if _wants_json() or request.method != "POST" or not referrer.startswith(request.host_url):
+        return None
+    return referrer
+
+
 def init_app(app) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc):
+        # the body was never read, so nothing was saved; a person sees the message on his form, not a dead end
+        back = _back_to_the_form()
+        if back is None:
+            return render_error(413)
+        mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        flash(gettext("The file is too large to upload (at most %(mb)s MB): nothing was saved.", mb=mb), "error")
+        return redirect(back, 303)
+
     @app.errorhandler(HTTPException)
     def _http(exc):
         # flask-smorest puts marshmallow messages into exc.data; abort(code, "why") sets a

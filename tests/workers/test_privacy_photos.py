@@ -106,3 +106,18 @@ def test_erasure_anonymises_keeps_history_and_leaves_no_copy_in_the_log(client, 
     assert phone not in log and name not in log
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "erase")).actor_id == network.admin.id
     assert client.post(f"/workers/{network.a_worker.id}/erase").status_code == 409
+
+
+def test_a_photo_too_large_to_upload_answers_on_the_card_and_saves_nothing(app, client, auth, db, network, uploads):
+    auth.login(network.a_recruiter.email)
+    card = f"http://localhost/workers/{network.a_worker.id}"
+    huge = b"\xff\xd8" + b"\0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(f"/workers/{network.a_worker.id}/photo", data={"photo": (io.BytesIO(huge), "big.jpg")},
+                           content_type="multipart/form-data", headers={"Referer": card})
+    assert response.status_code == 303 and response.headers["Location"] == card
+    page = client.get(card).get_data(as_text=True)
+    assert "too large to upload" in page
+    assert not (uploads / "workers").exists() or list((uploads / "workers").iterdir()) == []
+    elsewhere = client.post(f"/workers/{network.a_worker.id}/photo", data={"photo": (io.BytesIO(huge), "big.jpg")},
+                            content_type="multipart/form-data", headers={"Referer": "https://evil.example/form"})
+    assert elsewhere.status_code == 413  # no form of ours to go back to: the plain answer
