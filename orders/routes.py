@@ -16,6 +16,7 @@ from extensions import db
 from orders import api_bp, attendance, bp, service
 from orders.forms import BookForm, CancelForm, ChangeForm, OrderForm
 from orders.schemas import OrderDetailOut, OrderIn, OrderOut, OrderQuery
+from franchise.service import list_franchises, list_regions
 from workers import skills
 from workers.availability import local_shift
 from workers.service import find_by_phone, get_worker
@@ -118,7 +119,18 @@ def api_get(order_id):
 @requires("orders.view")
 def index():
     status = request.args.get("status") or None
-    return render_template("orders/index.html", orders=service.list_orders(status), status=status)
+    narrowed = {}
+    for name in ("franchise_id", "region_id"):
+        raw = request.args.get(name, "")
+        if raw and not raw.isdigit():
+            abort(400, _("Choose the franchise and the region from the lists."))
+        narrowed[name] = int(raw) if raw else None
+    choices = {}
+    if current_user.is_head_office:
+        franchises = list_franchises()
+        choices = {"franchises": franchises, "regions": list_regions(), "franchise_names": {f.id: f.name for f in franchises}}
+    return render_template("orders/index.html", orders=service.list_orders(status, **narrowed), status=status,
+                           **narrowed, **choices)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -192,10 +192,16 @@ def _overbooking(value) -> Decimal | str:
     raise OrderError(_l("Overbooking is 'auto' or a factor from 1 to 3."), "overbooking")
 
 
-def list_orders(status: str | None = None, limit: int = 100) -> list[Order]:
+def list_orders(status: str | None = None, limit: int = 100, *, franchise_id: int | None = None,
+                region_id: int | None = None) -> list[Order]:
+    """Return the visible orders, latest shift first, narrowed by status, franchise and region when given."""
     stmt = select(Order).order_by(Order.starts_at.desc(), Order.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(Order.status == status)
+    if franchise_id is not None:
+        stmt = stmt.where(Order.franchise_id == franchise_id)
+    if region_id is not None:
+        stmt = stmt.where(Order.region_id == region_id)
     return list(db.session.scalars(stmt))
 
 

@@ -162,3 +162,22 @@ def test_the_order_page_shows_the_work_and_who_said_stop(client, auth, db, city)
         page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert 'data-testid="urgent"' in page and "Bring gloves; gate 3" in page and "loading" in page
     assert f'data-testid="stop-{quiet.id}"' in page and f'data-testid="stop-{loud.id}"' not in page
+
+
+def test_head_office_narrows_the_orders_list_by_franchise_and_region(client, auth, db, city):
+    a_order = factories.order(city.a_site, code="4101")
+    b_order = factories.order(city.b_site, code="5202")
+    c_order = factories.order(city.c_site, code="6303")
+    with freeze_time(DAY):
+        auth.login(city.admin.email)
+        every = client.get("/orders/").get_data(as_text=True)
+        assert all(o.code in every for o in (a_order, b_order, c_order)) and 'data-testid="order-filters"' in every
+        only_b = client.get(f"/orders/?franchise_id={city.b.id}").get_data(as_text=True)
+        assert b_order.code in only_b and a_order.code not in only_b and c_order.code not in only_b
+        moscow = client.get(f"/orders/?region_id={city.moscow.id}").get_data(as_text=True)
+        assert a_order.code in moscow and b_order.code in moscow and c_order.code not in moscow
+        assert client.get("/orders/?franchise_id=abc").status_code == 400
+        auth.logout()
+        auth.login(city.a_dispatcher.email)  # a franchise's staff: the filter never reaches past his franchise
+        asked_for_b = client.get(f"/orders/?franchise_id={city.b.id}").get_data(as_text=True)
+        assert b_order.code not in asked_for_b and 'data-testid="order-filters"' not in asked_for_b
