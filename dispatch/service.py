@@ -125,6 +125,17 @@ def _fit_to_target(order: Order) -> None:
         booking.replan(order)
 
 
+_BOARD_ORDER = (states.CONFIRMED, states.BOOKED, states.WAITLISTED, states.OFFERED, states.DECLINED, states.DROPPED,
+                states.EXPIRED, states.CANCELLED)
+
+
+def board_rows(order: Order) -> list[tuple[Offer, Worker]]:
+    """Return the order's offers grouped by state for the board: who holds a place first, then the
+    waitlist, those still asked, and those out; in the order they were made within a state."""
+    rank = {state: i for i, state in enumerate(_BOARD_ORDER)}
+    return sorted(offers_of(order), key=lambda row: (rank.get(row[0].state, len(rank)), row[0].id))
+
+
 def offers_of(order: Order) -> list[tuple[Offer, Worker]]:
     return list(db.session.execute(select(Offer, Worker).join(Worker, Offer.worker_id == Worker.id)
                                    .where(Offer.order_id == order.id).order_by(Offer.id)))

@@ -191,7 +191,7 @@ def _detail_page(order, status=200, **forms):
                                                       "overnight": local_end.date() > local_start.date()}))
     forms.setdefault("book_form", BookForm())
     return render_template("orders/detail.html", order=order, fill=dispatch.fill_status(order),
-                           offers=dispatch.offers_of(order), outcomes=attendance.outcomes(order),
+                           offers=dispatch.board_rows(order), outcomes=attendance.outcomes(order),
                            alerts=dispatch.alerts_of(order), first_wave=service.first_wave(order), **forms), status
 
 
@@ -206,7 +206,7 @@ def detail(order_id):
 def board(order_id):
     order = service.get_order(order_id) or abort(404)
     return render_template("orders/_board.html", order=order, fill=dispatch.fill_status(order),
-                           offers=dispatch.offers_of(order), outcomes=attendance.outcomes(order),
+                           offers=dispatch.board_rows(order), outcomes=attendance.outcomes(order),
                            first_wave=service.first_wave(order))
 
 

@@ -181,3 +181,18 @@ def test_head_office_narrows_the_orders_list_by_franchise_and_region(client, aut
         auth.login(city.a_dispatcher.email)  # a franchise's staff: the filter never reaches past his franchise
         asked_for_b = client.get(f"/orders/?franchise_id={city.b.id}").get_data(as_text=True)
         assert b_order.code not in asked_for_b and 'data-testid="order-filters"' not in asked_for_b
+
+
+def test_the_board_groups_its_rows_by_state_places_first(client, auth, db, city):
+    order = factories.order(city.a_site, needed=1, target=2)
+    asked, waiting, holding = (factories.worker(city.moscow, last_name=n) for n in ("Asked", "Waiting", "Holding"))
+    factories.offer(order, asked)  # made first
+    factories.offer(order, waiting, state="waitlisted")
+    factories.offer(order, holding, state="booked")
+    with freeze_time(DAY):
+        auth.login(city.a_dispatcher.email)
+        board = client.get(f"/orders/{order.id}/board").get_data(as_text=True)
+    marks = [board.index(f'data-testid="{mark}"') for mark in
+             ("group-booked", f"offer-{holding.id}", "group-waitlisted", f"offer-{waiting.id}", "group-offered",
+              f"offer-{asked.id}")]
+    assert marks == sorted(marks)
