@@ -32,6 +32,7 @@ RECORD_LABELS = {
     "status_change": _l("status change"),
     "rating_event": _l("rating event"),
     "offer": _l("offer"),
+    "lead": _l("lead"),
 }
 
 # Columns that mean the same in every table
@@ -105,13 +106,19 @@ FIELD_LABELS = {
     "rating_event": {"kind": _l("What happened"), "occurred_at": _l("When"), "minutes": _l("Minutes late"),
                      "notice_hours": _l("Hours of notice"), "recorded_at": _l("Recorded"),
                      "rating_before": _l("Rating before"), "rating_after": _l("Rating after"),
-                     "reliability_before": _l("Reliability before"), "reliability_after": _l("Reliability after")},
+                     "reliability_before": _l("Reliability before"), "reliability_after": _l("Reliability after"),
+                     "opening_shifts": _l("Shifts before Artel"), "opening_no_shows": _l("No-shows before Artel"),
+                     "opening_rating": _l("Rating before Artel")},
+    "lead": {"caller_name": _l("Caller"), "company": _l("Company"), "headcount": _l("Workers needed"),
+             "hours": _l("Hours"), "source": _l("Source"), "campaign": _l("Campaign"), "routed_at": _l("Routed"),
+             "taken_by_id": _l("Taken by")},
     "offer": {"state": _l("State"), "offered_at": _l("Offered"), "answered_at": _l("Answered"),
               "wave": _l("Wave"), "booked_at": _l("Booked"), "reminder_stage": _l("Reminders sent"),
               "confirm_by": _l("Confirm by"), "confirmed_at": _l("Confirmed")},
 }
 
-# Columns that hold a code, by (table, column); the code is shown by its name
+# Columns that hold a code, by (table, column); the code is shown by its name. A domain core does
+# not know adds its own (leads/routes.py: the lead's status and source).
 CODED = {
     ("user", "role"): i18n.ROLE_LABELS,
     ("user", "locale"): i18n.LANGUAGE_LABELS,

@@ -152,6 +152,11 @@ def fill_status(order: Order) -> dict:
             "show_up_probability": round(prob_at_least(order.workers_needed, booked), 4)}
 
 
+def clashes(worker: Worker, order: Order) -> bool:
+    """Whether the worker holds a place on another shift overlapping the order's, in any franchise."""
+    return booking.clashes(worker, order)
+
+
 def booked_workers(order: Order) -> list[Worker]:
     """Return the workers holding a place on the order, in the order they took it."""
     return list(db.session.scalars(select(Worker).join(Offer, Offer.worker_id == Worker.id).where(

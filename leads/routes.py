@@ -4,6 +4,7 @@ from functools import partial
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from core import changes
 from core.auth import requires
 from core.i18n import gettext as _
 from core.i18n import label
@@ -13,6 +14,7 @@ from leads.forms import AcceptForm, DeclineForm, LeadForm, LocateForm
 
 bp.add_app_template_global(partial(label, texts.STATUS_LABELS), "lead_status_label")
 bp.add_app_template_global(partial(label, texts.SOURCE_LABELS), "lead_source_label")
+changes.CODED.update({("lead", "status"): texts.STATUS_LABELS, ("lead", "source"): texts.SOURCE_LABELS})
 bp.add_app_template_global(partial(label, texts.KINDS), "lead_event_label")
 bp.add_app_template_global(texts.describe, "lead_reason")
 

@@ -103,10 +103,38 @@ def _check_entry(entry: dict, booked: list[int]) -> None:
 
 
 def sheet(order: Order) -> list[tuple[Worker, Attendance | None]]:
-    """Return every booked worker of the order with what was marked for him so far."""
+    """Return every booked worker of the order with what was marked for him so far, then the walk-ins
+    (workers who came without a booking, added by the foreman)."""
     marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
     workers = dispatch.booked_workers(order)
-    return [(w, marks.get(w.id)) for w in workers]
+    booked = {w.id for w in workers}
+    walk_ins = sorted((wid for wid in marks if wid not in booked), key=lambda wid: marks[wid].id)
+    return [(w, marks.get(w.id)) for w in workers] + [(db.session.get(Worker, wid), marks[wid]) for wid in walk_ins]
+
+
+def add_walk_in(order: Order, worker: Worker | None, by) -> None:
+    """Put a worker who came without a booking on the sheet, marked came for the shift's hours; commit.
+
+    Raises NotYourShift or AttendanceError (sheet not open or closed, not an active worker of the
+    order's region, on the sheet already, or holding another shift at that time): nothing is saved.
+    """
+    order = locks.lock(Order, order.id)
+    _check_marker(order, by)
+    if order.status not in CLOSABLE:
+        raise AttendanceError(_l("This shift is closed."))
+    _check_time(order, closing=False)
+    if worker is None or worker.status != "active" or worker.region_id != order.region_id:
+        raise AttendanceError(_l("Only an active worker of the order's region can be added."))
+    rows = sheet(order)
+    if worker.id in {w.id for w, _mark in rows}:
+        raise AttendanceError(_l("This worker is on the sheet already."))
+    if dispatch.clashes(worker, order):
+        raise AttendanceError(_l("This worker holds another shift at that time."))
+    came = sum(1 for _w, m in rows if m is not None and m.outcome != "no_show")
+    db.session.add(Attendance(order_id=order.id, worker_id=worker.id, franchise_id=order.franchise_id, outcome="came",
+                              hours=default_hours(order), recorded_by_id=getattr(by, "id", None),
+                              surplus=came >= order.workers_needed))
+    db.session.commit()
 
 
 def mark(order: Order, entries: list[dict], by, closing: bool = False) -> None:

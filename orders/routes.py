@@ -72,10 +72,33 @@ def attendance_sheet(order_id):
             return redirect(url_for("orders.attendance_sheet", order_id=order.id))
         except attendance.AttendanceError as exc:
             error = str(exc)
+    return _sheet_page(order, error, 400 if error else 200)
+
+
+def _sheet_page(order, error, status):
     return render_template("orders/attendance.html", order=order, rows=attendance.sheet(order), error=error,
                            default_hours=attendance.default_hours(order), opens_at=attendance.opens_at(order),
-                           marks_open=attendance.marks_open(order), started=attendance.has_started(order)), \
-        (400 if error else 200)
+                           marks_open=attendance.marks_open(order), started=attendance.has_started(order),
+                           walk_in_form=BookForm()), status
+
+
+@bp.post("/<int:order_id>/attendance/walk-in")
+@requires("orders.attendance")
+def add_walk_in(order_id):
+    """Add a worker who came without a booking, found by his phone, to the sheet."""
+    order = service.get_order(order_id) or abort(404)
+    if not attendance.may_mark(order, current_user):
+        abort(403, _("You are not the foreman of this shift."))
+    form = BookForm()
+    if not form.validate_on_submit():
+        return _sheet_page(order, _("Type the phone of the worker who came."), 400)
+    try:
+        attendance.add_walk_in(order, find_by_phone(form.phone.data), current_user)
+    except attendance.AttendanceError as exc:
+        db.session.rollback()
+        return _sheet_page(order, str(exc), 400)
+    flash(_("Added to the sheet as came."), "info")
+    return redirect(url_for("orders.attendance_sheet", order_id=order.id))
 
 
 def _detail(order):

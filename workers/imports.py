@@ -29,6 +29,9 @@ REQUIRED = ("first_name", "last_name", "phone", "region")
 CARD = REQUIRED + ("skills", "language", "email", "address", "lat", "lon", "max_travel_km", "notes")
 OPENING = ("shifts", "no_shows", "rating")  # the worker's record so far: all three or none
 COLUMNS = CARD + OPENING
+# What the export adds after the card: the worker's figures now, for reading; an import ignores them
+# (a record is carried by shifts, no_shows and rating together).
+EXPORTED_FIGURES = ("status", "current_rating", "current_reliability")
 MAX_ROWS = 20_000
 _MOST = ratings.MAX_OPENING_COUNT
 _SHIFTS = _l("Shifts worked: a whole number from 0 to %(n)s.", n=_MOST)
@@ -236,7 +239,7 @@ def export_workers(by) -> str:
     regions = {r.id: r.code for r in db.session.scalars(select(Region))}
     out = io.StringIO()
     writer = spreadsheet.writer(out)
-    writer.writerow(CARD + ("status", "rating", "reliability"))
+    writer.writerow(CARD + EXPORTED_FIGURES)
     count = 0
     for w in db.session.scalars(select(Worker).order_by(Worker.id).execution_options(yield_per=2000)):
         writer.writerow([w.first_name, w.last_name, w.phone, regions.get(w.region_id, ""), ";".join(skills.codes_for(w.skill_mask)),

@@ -347,3 +347,41 @@ def test_the_workers_card_shows_his_mark_once_the_shift_is_closed(client, auth, 
     assert f'data-testid="shift-outcome-{shift.id}"' in page and "40 min" in page and "8 h" in page
     absent = client.get(f"/workers/{shift.crew[2].id}").get_data(as_text=True)
     assert f'data-testid="shift-outcome-{shift.id}"' in absent and "no-show" in absent.lower()
+
+
+@freeze_time("2026-12-02 13:30:00")  # the end of A's shift in the `day` fixture
+def test_a_walk_in_is_added_by_phone_marked_came_and_rated_at_the_close(client, auth, db, day):
+    city, order = day.city, day.a
+    walk_in = factories.worker(city.moscow, last_name="Walkin", phone="+79169990001")
+    busy = day.b.crew[0]  # holds B's overlapping shift in the same city
+    far = factories.worker(city.kazan, last_name="Far", phone="+79169990002")
+    auth.login(city.a_foreman.email)
+    url = f"/orders/{order.id}/attendance/walk-in"
+    assert client.post(url, data={"phone": "8 916 999-00-01"}).status_code == 302
+    page = client.get(f"/orders/{order.id}/attendance").get_data(as_text=True)
+    assert "Walkin" in page
+    again = client.post(url, data={"phone": walk_in.phone})
+    assert again.status_code == 400 and "on the sheet already" in again.get_data(as_text=True)
+    clash = client.post(url, data={"phone": busy.phone})
+    assert clash.status_code == 400 and "another shift" in clash.get_data(as_text=True)
+    assert client.post(url, data={"phone": far.phone}).status_code == 400
+    assert client.post(url, data={"phone": "+79160000000"}).status_code == 400  # nobody has it
+    marks = db.session.scalars(select(Attendance).where(Attendance.order_id == order.id)).all()
+    assert [(m.worker_id, m.outcome, m.surplus) for m in marks] == [(walk_in.id, "came", False)]
+    form = {**_form(order, ["came", "came", "no_show"]), f"outcome-{walk_in.id}": "came", f"hours-{walk_in.id}": "7.5",
+            "close": "1"}
+    assert client.post(f"/orders/{order.id}/attendance", data=form).status_code == 302
+    rated = set(db.session.scalars(select(RatingEvent.worker_id).where(RatingEvent.order_id == order.id)))
+    assert walk_in.id in rated and len(rated) == 4
+    auth.logout()
+    auth.login(city.b_foreman.email)  # the other franchise of the city
+    assert client.post(url, data={"phone": far.phone}).status_code in (403, 404)
+
+
+@freeze_time("2026-12-01 10:00:00")  # the day before: the sheet is not open
+def test_no_walk_in_before_the_sheet_opens(client, auth, db, day):
+    walk_in = factories.worker(day.city.moscow, phone="+79169990003")
+    auth.login(day.city.a_foreman.email)
+    response = client.post(f"/orders/{day.a.id}/attendance/walk-in", data={"phone": walk_in.phone})
+    assert response.status_code == 400 and "Marks open" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Attendance)).all() == []
