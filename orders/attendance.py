@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import locks
 from core.i18n import gettext as _
@@ -199,6 +199,19 @@ def outcomes(order: Order) -> dict[int, Attendance]:
     if order.status not in CLOSED:
         return {}
     return {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
+
+
+def outcome_counts(orders: list[Order]) -> dict[int, list[tuple[str, int]]]:
+    """Return, for each of the orders that has marks, how many workers had each outcome, in sheet order."""
+    counts: dict[int, dict[str, int]] = {}
+    if not orders:
+        return {}
+    rows = db.session.execute(select(Attendance.order_id, Attendance.outcome, func.count())
+                              .where(Attendance.order_id.in_([o.id for o in orders]))
+                              .group_by(Attendance.order_id, Attendance.outcome))
+    for order_id, outcome, n in rows:
+        counts.setdefault(order_id, {})[outcome] = n
+    return {order_id: [(o, by[o]) for o in ATTENDANCE_OUTCOMES if o in by] for order_id, by in counts.items()}
 
 
 def default_hours(order: Order) -> Decimal:

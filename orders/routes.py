@@ -1,7 +1,7 @@
 """Order pages; the foreman's phone page; the order API."""
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_smorest import abort as api_abort
 from flask_wtf import FlaskForm
@@ -17,7 +17,7 @@ from orders import api_bp, attendance, bp, service
 from orders.forms import BookForm, CancelForm, ChangeForm, OrderForm
 from orders.schemas import OrderDetailOut, OrderIn, OrderOut, OrderQuery
 from franchise.service import list_franchises, list_regions
-from workers import skills
+from workers import photos, skills
 from workers.availability import local_shift
 from workers.service import find_by_phone, get_worker
 
@@ -80,6 +80,19 @@ def _sheet_page(order, error, status):
                            default_hours=attendance.default_hours(order), opens_at=attendance.opens_at(order),
                            marks_open=attendance.marks_open(order), started=attendance.has_started(order),
                            walk_in_form=BookForm()), status
+
+
+@bp.route("/<int:order_id>/attendance/<int:worker_id>/photo")
+@requires("orders.attendance")
+def sheet_photo(order_id, worker_id):
+    """A worker's photo as the foreman of his shift sees it on the sheet (only workers on that sheet)."""
+    order = service.get_order(order_id) or abort(404)
+    if not attendance.may_mark(order, current_user):
+        abort(403, _("You are not the foreman of this shift."))
+    worker = next((w for w, _m in attendance.sheet(order) if w.id == worker_id), None) or abort(404)
+    response = send_file(photos.photo_file(worker) or abort(404), mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/<int:order_id>/attendance/walk-in")
@@ -152,7 +165,8 @@ def index():
     if current_user.is_head_office:
         franchises = list_franchises()
         choices = {"franchises": franchises, "regions": list_regions(), "franchise_names": {f.id: f.name for f in franchises}}
-    return render_template("orders/index.html", orders=service.list_orders(status, **narrowed), status=status,
+    orders = service.list_orders(status, **narrowed)
+    return render_template("orders/index.html", orders=orders, status=status, came=attendance.outcome_counts(orders),
                            **narrowed, **choices)
 
 

@@ -316,9 +316,40 @@ def test_a_closed_order_shows_what_happened_to_each_worker(client, auth, db, day
     db.session.commit()
     page = client.get(f"/orders/{day.a.id}/board").get_data(as_text=True)
     assert _cell(page, f"hours-{came.id}") == "7 ч 30 мин" and _cell(page, f"outcome-{absent.id}") == "не вышел"
+    listed = client.get("/orders/?status=completed").get_data(as_text=True)
+    assert _cell(listed, f"came-{day.a.id}") == "пришёл: 1 · опоздал: 1 · не вышел: 1"
     auth.logout()
     auth.login(day.city.b_dispatcher.email)
     assert client.get(f"/orders/{day.a.id}/board").status_code == 404
+    assert f'came-{day.a.id}"' not in client.get("/orders/").get_data(as_text=True)
+
+
+@freeze_time("2026-12-02 05:30:00")
+def test_the_sheet_shows_the_workers_photos_to_its_foreman_only(app, client, auth, db, day, tmp_path, monkeypatch):
+    import io
+
+    from PIL import Image
+
+    from workers import photos
+
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    pictured, plain = day.a.crew[0], day.a.crew[1]
+    stranger = day.b.crew[0]
+    for worker in (pictured, stranger):
+        out = io.BytesIO()
+        Image.new("RGB", (300, 300), (10, 120, 40)).save(out, "PNG")
+        out.seek(0)
+        photos.save_photo(worker, out)
+    db.session.commit()
+    auth.login(day.city.a_foreman.email)
+    page = client.get(f"/orders/{day.a.id}/attendance").get_data(as_text=True)
+    assert f'data-testid="photo-{pictured.id}"' in page and f'data-testid="photo-{plain.id}"' not in page
+    served = client.get(f"/orders/{day.a.id}/attendance/{pictured.id}/photo")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg" and "no-store" in served.headers["Cache-Control"]
+    assert client.get(f"/orders/{day.a.id}/attendance/{plain.id}/photo").status_code == 404  # no photo
+    assert client.get(f"/orders/{day.a.id}/attendance/{stranger.id}/photo").status_code == 404  # not on this sheet
+    assert client.get(f"/workers/{pictured.id}/photo").status_code == 403  # the pool stays closed to a foreman
+    assert client.get(f"/orders/{day.b.id}/attendance/{stranger.id}/photo").status_code == 404  # B's shift
 
 
 def _cell(page, testid):
@@ -326,7 +357,7 @@ def _cell(page, testid):
     import re
 
     found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</t[dh]>', page, re.S)
-    return re.sub(r"<[^>]+>|\s+", " ", found.group(1)).strip() if found else None
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else None
 
 
 @freeze_time(AT_THE_END)
