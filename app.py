@@ -31,6 +31,7 @@ def register_models() -> None:
     import leads.models  # noqa: F401
     import orders.models  # noqa: F401
     import ratings.models  # noqa: F401
+    import royalty.models  # noqa: F401
     import workers.models  # noqa: F401
 
 
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
     import ratings.routes  # noqa: F401
+    import royalty.routes  # noqa: F401
     import workers.api  # noqa: F401
     import workers.routes  # noqa: F401
     from clients import bp as clients_bp
@@ -85,10 +87,11 @@ def register_blueprints(app: Flask) -> None:
     from orders import api_bp as orders_api_bp
     from orders import bp as orders_bp
     from ratings import bp as ratings_bp
+    from royalty import bp as royalty_bp
     from workers import api_bp as workers_api_bp
     from workers import bp as workers_bp
 
-    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, sms_bp,
+    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, royalty_bp, sms_bp,
                dispatch_bp):
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
@@ -125,6 +128,8 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from core import commands
     from demo import commands as demo_commands
+    from royalty import commands as royalty_commands
 
     commands.register(app)
     demo_commands.register(app)
+    royalty_commands.register(app)

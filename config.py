@@ -1,6 +1,7 @@
 """Settings, read once from the environment (DESIGN.md lists the public ones)."""
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -111,6 +112,10 @@ class Config:
     FIRST_WAVE_LEAD_MINUTES = int(os.environ.get("FIRST_WAVE_LEAD_MINUTES", "180"))
     # The foreman's sheet takes marks from this long before the shift starts; closing waits for the start.
     ATTENDANCE_OPENS_MINUTES = int(os.environ.get("ATTENDANCE_OPENS_MINUTES", "60"))
+    # A surplus worker who came and was sent home unworked is paid this many hours at the order's pay rate.
+    SHOW_UP_PAY_HOURS = Decimal(os.environ.get("SHOW_UP_PAY_HOURS", "2"))
+    # A month's royalty statement is due this many days after the month ends.
+    ROYALTY_DUE_DAYS = int(os.environ.get("ROYALTY_DUE_DAYS", "15"))
     # Workers quote order codes: a finished order's code is handed out again only this long after its shift.
     ORDER_CODE_QUIET_DAYS = int(os.environ.get("ORDER_CODE_QUIET_DAYS", "30"))
 

@@ -33,6 +33,7 @@ RECORD_LABELS = {
     "rating_event": _l("rating event"),
     "offer": _l("offer"),
     "lead": _l("lead"),
+    "royalty_payment": _l("royalty payment"),
 }
 
 # Columns that mean the same in every table
@@ -80,7 +81,8 @@ FIELD_LABELS = {
     "region": {"timezone": _l("Time zone"), "currency": _l("Currency"), "phone_region": _l("Phone country"),
                "center_lat": _l("Centre latitude"), "center_lon": _l("Centre longitude"),
                "radius_km": _l("Radius, km")},
-    "franchise": {"tier": _l("Package"), "royalty_rate": _l("Royalty rate"), "sms_sender": _l("SMS sender")},
+    "franchise": {"tier": _l("Package"), "royalty_rate": _l("Royalty rate"), "sms_sender": _l("SMS sender"),
+                  "monthly_fee": _l("Fixed monthly fee")},
     "client": {"inn": _l("INN"), "manager_id": _l("Manager")},
     "site": {},
     "order": {"code_live": _l("Code in use"), "workers_needed": _l("Workers needed"), "urgent": _l("Urgent"),
@@ -115,6 +117,8 @@ FIELD_LABELS = {
     "offer": {"state": _l("State"), "offered_at": _l("Offered"), "answered_at": _l("Answered"),
               "wave": _l("Wave"), "booked_at": _l("Booked"), "reminder_stage": _l("Reminders sent"),
               "confirm_by": _l("Confirm by"), "confirmed_at": _l("Confirmed")},
+    "royalty_payment": {"statement_id": _l("Statement"), "amount": _l("Amount"), "paid_on": _l("Paid on"),
+                        "reference": _l("Reference"), "recorded_at": _l("Recorded")},
 }
 
 # Columns that hold a code, by (table, column); the code is shown by its name. A domain core does

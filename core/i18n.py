@@ -159,6 +159,7 @@ COUNTED = {
     "franchise": lambda n: npgettext("how many", "franchise", "franchises", n),
     "user": lambda n: npgettext("how many", "user", "users", n),
     "place": lambda n: npgettext("how many", "place", "places", n),
+    "closed_shift": lambda n: npgettext("how many", "shift closed", "shifts closed", n),
     # offer states and attendance outcomes, as on the fill board
     "offered": lambda n: npgettext("how many", "offered, no answer yet", "offered, no answer yet", n),
     "booked": lambda n: npgettext("how many", "booked", "booked", n),

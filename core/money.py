@@ -1,10 +1,22 @@
 """Money is Decimal, never float, formatted per locale."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import format_currency, get_currency_symbol, get_territory_currencies
+
+
+KOPECK = Decimal("0.01")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Round an amount to the kopeck (cent), halves away from zero: the one rounding rule for money.
+
+    Applied once per line (an order's billed amount, its royalty, a fee, an adjustment); totals are
+    exact sums of rounded lines, so a statement's lines always add up to its total.
+    """
+    return Decimal(amount).quantize(KOPECK, rounding=ROUND_HALF_UP)
 
 
 def format_money(amount: Decimal, currency: str = "RUB", locale: str = "en", own_sign: bool = False) -> str:

@@ -52,6 +52,8 @@ ACTIONS: dict[str, Action] = {
     "users.manage": _allow(*ADMIN_ONLY, head_office=True),  # every user of the network: add, deactivate, reset
     "staff.manage": _allow("partner"),  # his franchise's dispatchers, recruiters, foremen; see core.service
     "franchise.portal": _allow("partner"),
+    "royalty.view": _allow("partner"),  # statements and balances: head office all, a partner his own (tenancy)
+    "royalty.manage": _allow(*ADMIN_ONLY, head_office=True),  # close a month, record payments
     "franchises.view": _allow("partner", "dispatcher", "callcentre"),
     "regions.view": _allow(*EVERYONE),  # reference data every form needs
     "leads.route": _allow("callcentre"),

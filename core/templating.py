@@ -22,6 +22,13 @@ def local_time(value, tz_name: str | None = None, fmt: str = "medium") -> str:
     return f"{dates.format_datetime(local, fmt, locale=str(get_locale() or 'en'))} {local.strftime('%Z')}"
 
 
+def local_date(value, fmt: str = "medium") -> str:
+    """Show a calendar day in the user's locale (1 Dec 2026 / 1 дек. 2026 г.)."""
+    if value is None:
+        return ""
+    return dates.format_date(value, fmt, locale=str(get_locale() or "en"))
+
+
 def viewer_timezone() -> str:
     """Return the zone of the viewer's franchise region, else head office's (Moscow)."""
     franchise = getattr(current_user, "franchise", None)
@@ -59,6 +66,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["hours_minutes"] = hours_minutes
     app.jinja_env.globals["alert_text"] = i18n.alert_text
     app.jinja_env.globals["counted"] = i18n.counted

@@ -45,6 +45,7 @@ class Franchise(TimestampMixin, SoftDeleteMixin, db.Model):
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     royalty_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.15"))
     sms_sender: Mapped[Optional[str]] = mapped_column(String(32))
+    monthly_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"), server_default="0")
 
     region = relationship("Region", back_populates="franchises")
 

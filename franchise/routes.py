@@ -8,8 +8,11 @@ from core.auth import api_requires, requires
 from core.forms import PasswordForm, StaffForm, UserForm
 from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
+from core.timeutil import utcnow
 from franchise import api_bp, bp, service
 from franchise.schemas import FranchiseOut, RegionOut
+from royalty import arithmetic
+from royalty import service as royalty
 
 
 @bp.route("/admin")
@@ -29,11 +32,15 @@ def portal():
     franchise = current_user.franchise
     if franchise is None:
         abort(404, _("Your account is not attached to a franchise."))
+    month = arithmetic.period_of(utcnow(), franchise.region.timezone) if franchise.region else None
     return render_template(
         "franchise/portal.html",
         franchise=franchise,
         figures=service.franchise_figures(franchise),
         staff=service.staff_of(franchise),
+        month=royalty.month_so_far(franchise, month) if month else None,
+        statements=royalty.statements(franchise_id=franchise.id)[:6],
+        balance=royalty.balance_of(franchise, utcnow().date()),
     )
 
 

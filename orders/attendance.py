@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from core import locks
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
+from core.money import round_money
 from core.templating import local_time
 from core.timeutil import utcnow
 from dispatch import service as dispatch
@@ -212,6 +213,29 @@ def outcome_counts(orders: list[Order]) -> dict[int, list[tuple[str, int]]]:
     for order_id, outcome, n in rows:
         counts.setdefault(order_id, {})[outcome] = n
     return {order_id: [(o, by[o]) for o in ATTENDANCE_OUTCOMES if o in by] for order_id, by in counts.items()}
+
+
+WORKED = ("came", "late", "left_early")  # outcomes that put hours on the bill
+
+
+def money(order: Order) -> dict | None:
+    """Return what the shift is worth by its marks, or None before anyone is marked.
+
+    billed: hours worked x the order's frozen bill rate; paid out: hours worked x its pay rate,
+    plus show-up pay (SHOW_UP_PAY_HOURS at the pay rate) for each surplus worker who came and was
+    sent home unworked; margin: billed - paid out. Each figure is rounded once (core.money).
+    """
+    marks = list(db.session.scalars(select(Attendance).where(Attendance.order_id == order.id)))
+    if not marks:
+        return None
+    worked = [m for m in marks if m.outcome in WORKED]
+    hours = sum((m.hours or Decimal(0) for m in worked), Decimal(0))
+    sent_home = sum(1 for m in worked if m.surplus and not m.hours)
+    show_up = current_app.config["SHOW_UP_PAY_HOURS"] * sent_home
+    billed = round_money(hours * order.bill_rate)
+    paid_out = round_money(hours * order.pay_rate) + round_money(show_up * order.pay_rate)
+    return {"hours": hours, "sent_home": sent_home, "billed": billed, "paid_out": paid_out,
+            "margin": billed - paid_out, "final": order.status in ("completed", "invoiced")}
 
 
 def default_hours(order: Order) -> Decimal:

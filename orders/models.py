@@ -83,7 +83,8 @@ class Attendance(FranchiseOwnedMixin, TimestampMixin, db.Model):
     """What happened on the day for one booked worker, as the foreman marked it."""
 
     __audited__ = True
-    __table_args__ = (UniqueConstraint("order_id", "worker_id", name="uq_attendance_order_worker"),)
+    __table_args__ = (UniqueConstraint("order_id", "worker_id", name="uq_attendance_order_worker"),
+                      Index("ix_attendance_updated_at", "updated_at"))  # the month close looks for late changes
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)

@@ -229,7 +229,8 @@ def _detail_page(order, status=200, **forms):
     forms.setdefault("book_form", BookForm())
     return render_template("orders/detail.html", order=order, fill=dispatch.fill_status(order),
                            offers=dispatch.board_rows(order), outcomes=attendance.outcomes(order),
-                           alerts=dispatch.alerts_of(order), first_wave=service.first_wave(order), **forms), status
+                           alerts=dispatch.alerts_of(order), first_wave=service.first_wave(order),
+                           money=attendance.money(order), **forms), status
 
 
 @bp.route("/<int:order_id>")

@@ -13,7 +13,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "clients", "demo", "dispatch", "franchise", "leads", "orders", "ratings", "workers")
+PACKAGES = ("core", "clients", "demo", "dispatch", "franchise", "leads", "orders", "ratings", "royalty", "workers")
 DOMAIN = tuple(p for p in PACKAGES if p != "core")
 
 

@@ -25,6 +25,7 @@ from dispatch.models import Alert, Message, MessageReader, Offer
 from orders.models import Order, RateCard
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
+from royalty.models import RoyaltyPayment, Statement, StatementLine
 from tests import factories
 from workers.models import Interview, StatusChange, Worker, WorkerBlackout
 
@@ -59,6 +60,15 @@ def _b_rows(net, db):
     card = factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
                                     pay_rate=Decimal("100"), bill_rate=Decimal("200")))
     lead = factories.lead(net.b, company="B-secret lead", notes="B-secret notes")  # routed to B, in A's own region
+    statement = factories._save(Statement(
+        franchise_id=net.b.id, period="2026-10", turnover=Decimal("909173.00"), royalty_rate=Decimal("0.15"),
+        royalty=Decimal("136375.95"), fixed_fee=Decimal("0"), adjustments=Decimal("0"), total=Decimal("136375.95"),
+        due_on=date(2026, 11, 15)))
+    factories._save(StatementLine(statement_id=statement.id, franchise_id=net.b.id, kind="order", order_id=order.id,
+                                  period="2026-10", label="909173", billed=Decimal("909173.00"),
+                                  amount=Decimal("136375.95")))
+    factories._save(RoyaltyPayment(statement_id=statement.id, franchise_id=net.b.id, amount=Decimal("100.00"),
+                                   paid_on=date(2026, 11, 2), reference="B-secret payment"))
     return {
         "lead": lead.id,
         "user": net.b_partner.id,
@@ -77,6 +87,7 @@ def _b_rows(net, db):
         "rate_card": card.id,
         "message": message.id,
         "alert": alert.id,
+        "statement": statement.id,
     }
 
 
@@ -104,6 +115,9 @@ def _snapshot(db, net):
         (Alert, Alert.franchise_id == net.b.id),
         (Lead, Lead.franchise_id == net.b.id),
         (LeadEvent, LeadEvent.franchise_id == net.b.id),
+        (Statement, Statement.franchise_id == net.b.id),
+        (StatementLine, StatementLine.franchise_id == net.b.id),
+        (RoyaltyPayment, RoyaltyPayment.franchise_id == net.b.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
             rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
@@ -191,6 +205,8 @@ def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     assert network.b_client.name in client.get("/clients/").get_data(as_text=True)
     assert client.get(f"/workers/{network.c_worker.id}").status_code == 200
     assert "B-secret" in client.get(f"/leads/{b_rows['lead']}").get_data(as_text=True)
+    assert "B-secret" in client.get(f"/royalty/statements/{b_rows['statement']}").get_data(as_text=True)
+    assert network.b.name in client.get("/royalty/").get_data(as_text=True)
     card = client.get(f"/workers/{network.b_worker.id}").get_data(as_text=True)
     assert "909173" in card and "B-secret" in card  # head office sees B's shift and texts on the card
     history = client.get(f"/records/client/{network.b_client.id}/history")

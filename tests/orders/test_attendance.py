@@ -416,3 +416,29 @@ def test_no_walk_in_before_the_sheet_opens(client, auth, db, day):
     response = client.post(f"/orders/{day.a.id}/attendance/walk-in", data={"phone": walk_in.phone})
     assert response.status_code == 400 and "Marks open" in response.get_data(as_text=True)
     assert db.session.scalars(select(Attendance)).all() == []
+
+
+@freeze_time("2026-12-02 13:40:00")
+def test_the_order_shows_billed_paid_out_and_margin_with_show_up_pay(client, auth, db, city):
+    from datetime import datetime, timezone
+
+    order = factories.order(city.a_site, needed=2, target=3, status="filled", hours=7.5,
+                            starts_at=datetime(2026, 12, 2, 6, tzinfo=timezone.utc))
+    order.crew = [factories.worker(city.moscow) for _ in range(3)]
+    for w in order.crew:
+        factories.offer(order, w, state="booked")
+    auth.login(city.a_dispatcher.email)
+    assert 'data-testid="money"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)  # nobody marked
+    form = {**_form(order, ["came", "came", "came"], close="1"), f"hours-{order.crew[2].id}": "0"}  # the third sent home
+    assert client.post(f"/orders/{order.id}/attendance", data=form).status_code == 302
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    # billed 15 h x 220 = 3,300.00; paid 15 h x 100 + 2 h show-up x 100 = 1,700.00; margin 1,600.00
+    assert _cell_text(page, "billed") == "₽3,300.00" and _cell_text(page, "paid-out") == "₽1,700.00"
+    assert _cell_text(page, "margin") == "₽1,600.00" and "1 sent home with show-up pay" in page
+
+
+def _cell_text(page, testid):
+    import re
+
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</', page, re.S)
+    return found.group(1).strip() if found else None
