@@ -21,6 +21,7 @@ from clients.models import SITE_CONDITIONS, Client, Site
 from core.geo import EARTH_RADIUS_KM
 from core.models import User
 from core.timeutil import utcnow
+from demo import history
 from extensions import db
 from franchise.models import Franchise, Region
 from ratings import formulas
@@ -81,8 +82,13 @@ def has_demo_data() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0])) is not None
 
 
-def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed: int = 42, echo=print) -> dict:
-    """Generate a network and commit it in one transaction; raise DemoError if it exists."""
+def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed: int = 42, echo=print,
+             months: int = 0) -> dict:
+    """Generate a network and commit it in one transaction; raise DemoError if it exists.
+
+    With months, the network also gets that many months of past shifts (demo.history), today's and
+    tomorrow's, and the ended months closed into royalty statements, most of them paid.
+    """
     if has_demo_data():
         raise DemoError("Demo data is already in this database.")
     if franchises < 2:
@@ -96,13 +102,15 @@ def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed:
         sites = _clients(rng, network, {r.id: r for r in regions}, clients)
         echo(f"{clients} clients with {sites} sites")
         _workers(rng, regions, workers, echo)
+        past = history.build(rng, months, echo) if months else {}
         db.session.commit()
     except Exception:
         # A failure anywhere leaves nothing behind, not half a network.
         db.session.rollback()
         raise
+    money = history.close_and_pay(rng, echo) if months else {}
     return {"regions": len(regions), "franchises": len(network) + 1, "users": users, "clients": clients,
-            "sites": sites, "workers": workers}
+            "sites": sites, "workers": workers, **past, **money}
 
 
 def _regions() -> list[Region]:
