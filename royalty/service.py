@@ -89,7 +89,7 @@ def _issue(period: str, franchises: list[Franchise], bounds, by) -> None:
     lines: dict[int, list[arithmetic.Line]] = {f.id: [] for f in franchises}
     rates = {f.id: f.royalty_rate for f in franchises}
     for order_id, code, fid, _rid, _start, bill_rate, hours in month:
-        lines[fid].append(arithmetic.order_line(order_id, code, period, hours, arithmetic.billed(hours, bill_rate),
+        lines[fid].append(arithmetic.order_line(order_id, code or "", period, hours, arithmetic.billed(hours, bill_rate),
                                                 rates[fid]))
     for fid, line in _adjustments(period, franchises, bounds):
         lines[fid].append(line)
@@ -138,12 +138,12 @@ def _adjustments(period: str, franchises: list[Franchise], bounds):
     for order_id, code, fid, rid, start, bill_rate, hours in candidates.values():
         change = arithmetic.billed(hours, bill_rate) - stated.get(order_id, ZERO)
         if change and fid in rates:
-            yield fid, arithmetic.adjustment_line(order_id, code, arithmetic.period_of(start, zones[rid]), hours,
+            yield fid, arithmetic.adjustment_line(order_id, code or "", arithmetic.period_of(start, zones[rid]), hours,
                                                   change, rates[fid])
     for order in db.session.scalars(select(Order).where(Order.id.in_([o for o in gone if stated.get(o)]))):
         if order.franchise_id in rates:
             yield order.franchise_id, arithmetic.adjustment_line(
-                order.id, order.code, arithmetic.period_of(order.starts_at, zones[order.region_id]), ZERO,
+                order.id, order.code or "", arithmetic.period_of(order.starts_at, zones[order.region_id]), ZERO,
                 -stated[order.id], rates[order.franchise_id])
 
 
