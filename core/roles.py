@@ -55,6 +55,7 @@ ACTIONS: dict[str, Action] = {
     "royalty.view": _allow("partner"),  # statements and balances: head office all, a partner his own (tenancy)
     "royalty.manage": _allow(*ADMIN_ONLY, head_office=True),  # close a month, record payments
     "franchises.view": _allow("partner", "dispatcher", "callcentre"),
+    "franchises.manage": _allow(*ADMIN_ONLY, head_office=True),  # add franchises, edit contracts, packages, senders
     "regions.view": _allow(*EVERYONE),  # reference data every form needs
     "leads.route": _allow("callcentre"),
     # clients and their sites

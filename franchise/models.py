@@ -1,8 +1,9 @@
 """Regions (city territories) and the franchises that own them."""
+from datetime import date
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import SoftDeleteMixin, TimestampMixin
@@ -35,16 +36,27 @@ class Region(TimestampMixin, db.Model):
         return self.id in scope.region_ids
 
 
+# One official representative per city: at most one active, undeleted official franchise per region.
+ONE_OFFICIAL = "tier = 'official' AND status = 'active' AND deleted_at IS NULL"
+
+
 class Franchise(TimestampMixin, SoftDeleteMixin, db.Model):
     __audited__ = True
+    __table_args__ = (
+        Index("uq_franchise_official_region", "region_id", unique=True, postgresql_where=text(ONE_OFFICIAL),
+              sqlite_where=text(ONE_OFFICIAL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
+    name: Mapped[str] = mapped_column(String(160))  # the brand people see
+    legal_name: Mapped[Optional[str]] = mapped_column(String(200))  # the company on the contract
+    contract_start: Mapped[Optional[date]] = mapped_column(Date)
+    contract_end: Mapped[Optional[date]] = mapped_column(Date)
     tier: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="active")
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     royalty_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.15"))
-    sms_sender: Mapped[Optional[str]] = mapped_column(String(32))
+    sms_sender: Mapped[Optional[str]] = mapped_column(String(34))  # E.164, or a Messaging Service SID (MG + 32)
     monthly_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"), server_default="0")
 
     region = relationship("Region", back_populates="franchises")

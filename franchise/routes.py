@@ -1,4 +1,6 @@
 """Head-office dashboard, franchise pages, the partner portal, users and staff, and their API."""
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,7 +11,9 @@ from core.forms import PasswordForm, StaffForm, UserForm
 from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
 from core.timeutil import utcnow
+from extensions import db
 from franchise import api_bp, bp, service
+from franchise.forms import FranchiseForm
 from franchise.schemas import FranchiseOut, RegionOut
 from royalty import arithmetic
 from royalty import service as royalty
@@ -225,3 +229,48 @@ def reactivate_staff(user_id):
 def reset_staff_password(user_id):
     _own_franchise_or_404()
     return _reset_password("staff", user_id)
+
+
+def _franchise_form(franchise=None, formdata=_UNSET):
+    data = {}
+    if franchise is not None:
+        data = {key: getattr(franchise, key) for key in service.EDITABLE if key != "royalty_rate"}
+        data["royalty_percent"] = franchise.royalty_rate * 100
+    form = FranchiseForm(data=data) if formdata is _UNSET else FranchiseForm()
+    form.region_id.choices = [(0, _("— none (head office) —"))] + [(r.id, r.name) for r in service.list_regions()]
+    return form
+
+
+def _save_franchise(franchise):
+    """Validate the form and save; return a redirect, or the form again with a 400 and the reason."""
+    form = _franchise_form(franchise, formdata=None)
+    if form.validate_on_submit():
+        data = {key: getattr(form, key).data for key in service.EDITABLE if key != "royalty_rate"}
+        data["region_id"] = data["region_id"] or None
+        data["royalty_rate"] = (form.royalty_percent.data / 100).quantize(Decimal("0.0001"))
+        try:
+            saved = service.save_franchise(franchise, data)
+        except service.FranchiseError as exc:
+            db.session.rollback()
+            form.tier.errors.append(str(exc))
+        else:
+            flash(_("Franchise saved."), "info")
+            return redirect(url_for("franchise.franchise_detail", franchise_id=saved.id))
+    return render_template("franchise/form.html", form=form, franchise=franchise), 400
+
+
+@bp.route("/franchises/new", methods=["GET", "POST"])
+@requires("franchises.manage")
+def new_franchise():
+    if request.method == "POST":
+        return _save_franchise(None)
+    return render_template("franchise/form.html", form=_franchise_form(), franchise=None)
+
+
+@bp.route("/franchises/<int:franchise_id>/edit", methods=["GET", "POST"])
+@requires("franchises.manage")
+def edit_franchise(franchise_id):
+    franchise = service.get_franchise(franchise_id) or abort(404)
+    if request.method == "POST":
+        return _save_franchise(franchise)
+    return render_template("franchise/form.html", form=_franchise_form(franchise), franchise=franchise)

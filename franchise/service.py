@@ -1,10 +1,18 @@
-"""Regions and franchises: lists, the network summary, one franchise's figures."""
+"""Regions and franchises: lists, the network summary, one franchise's figures, head office's edits."""
+import re
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from clients.models import Client, Site
+from core import locks
+from core.i18n import lazy_gettext as _l
 from core.models import User
+from core.phones import try_normalize_phone
 from extensions import db
-from franchise.models import Franchise, Region
+from franchise.models import FRANCHISE_STATUSES, TIERS, Franchise, Region
 from workers.models import Worker
 
 
@@ -76,3 +84,84 @@ def franchise_figures(franchise: Franchise) -> dict:
 
 def staff_of(franchise: Franchise) -> list[User]:
     return list(db.session.scalars(select(User).where(User.franchise_id == franchise.id).order_by(User.name)))
+
+
+class FranchiseError(Exception):
+    """A franchise that cannot be saved as given; the message says why. Nothing is saved."""
+
+
+MESSAGING_SERVICE = re.compile(r"^MG[0-9a-f]{32}$")
+EDITABLE = ("name", "legal_name", "tier", "status", "region_id", "royalty_rate", "monthly_fee", "contract_start",
+            "contract_end", "sms_sender")
+
+
+def save_franchise(franchise: Franchise | None, data: dict) -> Franchise:
+    """Create a franchise (franchise None) or change one from data; commit. Raise FranchiseError.
+
+    One official representative per city: a franchise that becomes an active official of a region
+    that has one already is refused with the holder's name. A lock on the region's name makes two
+    head-office users doing it at once take turns; the database's unique index holds the rule for
+    anything that comes past the lock.
+    """
+    values = _checked(data)
+    franchise = franchise or Franchise()
+    if _is_official(values):
+        locks.lock_name(f"official-representative-{values['region_id']}")
+        holder = official_for(values["region_id"])
+        if holder is not None and holder.id != franchise.id:
+            raise FranchiseError(_official_taken(holder))
+    for key in EDITABLE:
+        setattr(franchise, key, values[key])
+    db.session.add(franchise)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        holder = official_for(values["region_id"])
+        raise FranchiseError(_official_taken(holder) if holder else _l("The franchise could not be saved.")) from None
+    db.session.commit()
+    return franchise
+
+
+def _is_official(values: dict) -> bool:
+    return values["tier"] == "official" and values["status"] == "active" and values["region_id"] is not None
+
+
+def _official_taken(holder: Franchise) -> str:
+    return str(_l("%(region)s already has an official representative: %(holder)s. A city has one.",
+                  region=holder.region.name, holder=holder.name))
+
+
+def _checked(data: dict) -> dict:
+    values = {key: data.get(key) for key in EDITABLE}
+    values["name"] = (values["name"] or "").strip()
+    values["legal_name"] = (values["legal_name"] or "").strip() or None
+    if not values["name"]:
+        raise FranchiseError(_l("Give the franchise a name."))
+    if values["tier"] not in TIERS or values["status"] not in FRANCHISE_STATUSES:
+        raise FranchiseError(_l("Choose the package and the status from the lists."))
+    if values["tier"] != "head_office" and (values["region_id"] is None or get_region(values["region_id"]) is None):
+        raise FranchiseError(_l("Choose the franchise's region."))
+    rate, fee = values["royalty_rate"], values["monthly_fee"]
+    if not isinstance(rate, Decimal) or not Decimal(0) <= rate <= Decimal("0.5"):
+        raise FranchiseError(_l("The royalty rate is between 0 and 50 per cent."))
+    if not isinstance(fee, Decimal) or fee < 0:
+        raise FranchiseError(_l("The fixed monthly fee is zero or more."))
+    start, end = values["contract_start"], values["contract_end"]
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        raise FranchiseError(_l("The contract ends before it starts."))
+    values["sms_sender"] = _sender(values["sms_sender"])
+    return values
+
+
+def _sender(raw: str | None) -> str | None:
+    """Return the franchise's own SMS sender: a phone number (E.164) or a Twilio Messaging Service SID."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if MESSAGING_SERVICE.match(raw):
+        return raw
+    phone = try_normalize_phone(raw)
+    if phone is None:
+        raise FranchiseError(_l("The SMS sender is a phone number or a Messaging Service SID (MG and 32 characters)."))
+    return phone

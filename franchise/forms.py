@@ -1,0 +1,24 @@
+"""Head office's franchise form: brand and legal name, package, region, contract, royalty, fee, SMS sender."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from core.i18n import FRANCHISE_STATUS_LABELS, TIER_LABELS
+from core.i18n import lazy_gettext as _l
+from franchise.models import FRANCHISE_STATUSES, TIERS
+
+
+class FranchiseForm(FlaskForm):
+    name = StringField(_l("Brand name"), validators=[DataRequired(), Length(max=160)])
+    legal_name = StringField(_l("Legal name (on the contract)"), validators=[Optional(), Length(max=200)])
+    tier = SelectField(_l("Package"), choices=[(t, TIER_LABELS[t]) for t in TIERS])
+    region_id = SelectField(_l("Region"), coerce=int)
+    status = SelectField(_l("Status"), choices=[(s, FRANCHISE_STATUS_LABELS[s]) for s in FRANCHISE_STATUSES])
+    royalty_percent = DecimalField(_l("Royalty, per cent of turnover"), places=2, default=15,
+                                   validators=[InputRequired(), NumberRange(0, 50)])
+    monthly_fee = DecimalField(_l("Fixed monthly fee"), places=2, default=0,
+                               validators=[InputRequired(), NumberRange(0, 10**9)])
+    contract_start = DateField(_l("Contract from"), validators=[Optional()])
+    contract_end = DateField(_l("Contract until"), validators=[Optional()])
+    sms_sender = StringField(_l("Own SMS sender (number or Messaging Service SID; empty: the network's)"),
+                             validators=[Optional(), Length(max=34)])
