@@ -90,7 +90,7 @@ FIELD_LABELS = {
               "overbooking_factor": _l("Overbooking"), "target_probability": _l("Target probability"),
               "max_factor": _l("Most overbooking"), "booking_target": _l("Workers to book"),
               "foreman_id": _l("Foreman"), "cancel_reason": _l("Why cancelled"), "created_by_id": _l("Created by")},
-    "rate_card": {"min_headcount": _l("From headcount")},
+    "rate_card": {"min_headcount": _l("From headcount"), "valid_from": _l("Valid from"), "valid_to": _l("Valid until")},
     "attendance": {"minutes_late": _l("Minutes late"), "hours": _l("Hours"), "surplus": _l("Surplus")},
     "skill": {"name_en": _l("Name in English"), "name_ru": _l("Name in Russian"), "bit": _l("Bit")},
     "worker": {"first_name": _l("First name"), "last_name": _l("Last name"), "status_reason": _l("Reason"),

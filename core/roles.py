@@ -73,6 +73,8 @@ ACTIONS: dict[str, Action] = {
     # orders and the day on site
     "orders.view": _allow(*DISPATCHING),
     "orders.manage": _allow(*DISPATCHING),  # create, send out, change, cancel, book and unbook
+    "rates.view": _allow(*DISPATCHING),  # the rate cards an order takes: the region's defaults and the franchise's own
+    "rates.manage": _allow("partner"),  # a franchise's own cards; head office's administrators keep the defaults
     "orders.sites": _allow("foreman"),  # the foreman's phone page
     "orders.attendance": _allow("foreman", "dispatcher", "partner"),  # see orders.attendance.may_mark
     "ratings.record": _allow(*DISPATCHING),  # events the attendance sheet cannot give; see ratings.service

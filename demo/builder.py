@@ -24,6 +24,7 @@ from core.timeutil import utcnow
 from demo import history
 from extensions import db
 from franchise.models import Franchise, Region
+from orders.models import RateCard
 from ratings import formulas
 from ratings.models import RatingEvent
 from workers.availability import ALL_HOURS, hours_mask
@@ -102,6 +103,7 @@ def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed:
         sites = _clients(rng, network, {r.id: r for r in regions}, clients)
         echo(f"{clients} clients with {sites} sites")
         _workers(rng, regions, workers, echo)
+        _rate_cards(regions)
         past = history.build(rng, months, echo) if months else {}
         db.session.commit()
     except Exception:
@@ -196,6 +198,22 @@ def _clients(rng, network, regions, count) -> int:
     db.session.add_all(added)
     db.session.flush()
     return sum(len(c.sites) for c in added)
+
+
+WORK_TYPES = ("loading", "warehouse", "moving", "snow clearing", "cleaning")
+
+
+def _rate_cards(regions) -> None:
+    """Head office's default cards in every region: every work type in every condition, cheaper per head from 10."""
+    cards = []
+    for region in regions:
+        for work_type in WORK_TYPES:
+            for conditions, (pay, bill) in history.RATES.items():
+                cards.append(dict(region_id=region.id, work_type=work_type, conditions=conditions, min_headcount=1,
+                                  pay_rate=pay, bill_rate=bill))
+                cards.append(dict(region_id=region.id, work_type=work_type, conditions=conditions, min_headcount=10,
+                                  pay_rate=pay, bill_rate=bill - Decimal("10.00")))
+    db.session.execute(insert(RateCard), cards)
 
 
 def _phones(rng, count):

@@ -1,9 +1,9 @@
 """Orders (N workers for a shift at a site), the rate cards that price them, and attendance on the day."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import FranchiseOwnedMixin, SoftDeleteMixin, TimestampMixin
@@ -53,27 +53,41 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
 
 
 class RateCard(TimestampMixin, db.Model):
-    """Worker pay and client bill per hour for a region, a work type, conditions and headcount."""
+    """Worker pay and client bill per hour for a work type, conditions and headcount, valid for a span of days.
+
+    Head office's cards (no franchise) are a region's defaults and its floors; a franchise's own
+    card for the same work replaces the default for its orders, never below it. An order freezes
+    the rates it was created with.
+    """
 
     __audited__ = True
     __table_args__ = (
-        UniqueConstraint("region_id", "work_type", "conditions", "min_headcount", name="uq_rate_card_tier"),
+        UniqueConstraint("region_id", "franchise_id", "work_type", "conditions", "min_headcount", "valid_from",
+                         name="uq_rate_card_tier"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)  # None: head office's
     work_type: Mapped[str] = mapped_column(String(40))
     conditions: Mapped[str] = mapped_column(String(20))
     min_headcount: Mapped[int] = mapped_column(default=1)  # the tier applies from this many workers
     pay_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     bill_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    valid_from: Mapped[date] = mapped_column(Date, default=date(2000, 1, 1), server_default="2000-01-01")
+    valid_to: Mapped[Optional[date]] = mapped_column(Date)  # the last day it applies; None: open-ended
+
+    region = relationship("Region")
+    franchise = relationship("Franchise")
 
     @classmethod
     def __tenant_filter__(cls, scope):
-        return cls.region_id.in_(scope.region_ids)
+        """A franchise reads its region's defaults and its own cards, never another franchise's."""
+        return cls.region_id.in_(scope.region_ids) & (cls.franchise_id.is_(None) | (cls.franchise_id == scope.franchise_id))
 
     def __tenant_allows__(self, scope) -> bool:
-        return self.region_id in scope.region_ids
+        """A franchise writes only its own cards, in its regions."""
+        return self.region_id in scope.region_ids and self.franchise_id == scope.franchise_id
 
 
 ATTENDANCE_OUTCOMES = ("came", "late", "left_early", "no_show")

@@ -9,12 +9,12 @@ from flask_wtf import FlaskForm
 from clients.models import Site
 from core.auth import api_requires, requires
 from core.i18n import gettext as _
-from core.templating import local_time
-from core.timeutil import to_zone
+from core.templating import local_time, viewer_timezone
+from core.timeutil import to_zone, utcnow
 from dispatch import service as dispatch
 from extensions import db
-from orders import api_bp, attendance, bp, service
-from orders.forms import BookForm, CancelForm, ChangeForm, OrderForm
+from orders import api_bp, attendance, bp, rates, service
+from orders.forms import BookForm, CancelForm, ChangeForm, EndCardForm, OrderForm, RateCardForm
 from orders.schemas import OrderDetailOut, OrderIn, OrderOut, OrderQuery
 from franchise.service import list_franchises, list_regions
 from workers import photos, skills
@@ -361,3 +361,93 @@ def _by_hand(order, worker, act):
            "unbook": _("%(name)s is unbooked and told by SMS.", name=name),
            "resend": _("The offer is sent to %(name)s again.", name=name)}[act.__name__], "info")
     return redirect(url_for("orders.detail", order_id=order.id))
+
+
+def local_today():
+    return to_zone(utcnow(), viewer_timezone()).date()
+
+
+def _card_form(card=None, formdata=None, region_id=None):
+    data = {key: getattr(card, key) for key in rates.FIELDS} if card is not None else {
+        "valid_from": local_today(), "region_id": region_id}
+    if card is not None:
+        data["franchise_id"] = card.franchise_id or 0
+    form = RateCardForm(formdata=formdata, data=data)
+    own = current_user.franchise
+    form.region_id.choices = [(r.id, r.name) for r in list_regions()]
+    form.franchise_id.choices = ([(own.id, own.name)] if own else
+                                 [(0, _("Head office: the region's default"))] + [(f.id, f.name) for f in list_franchises()
+                                                                                  if f.region_id is not None])
+    return form
+
+
+def _save_card(card):
+    form = _card_form(card, formdata=request.form)
+    if form.validate_on_submit():
+        data = {key: getattr(form, key).data for key in rates.FIELDS}
+        data["confirm_loss"] = form.confirm_loss.data
+        own = current_user.franchise
+        data["franchise_id"] = own.id if own else (form.franchise_id.data or None)
+        region = next((r for r in list_regions() if r.id == data["region_id"]), None)
+        try:
+            saved = rates.save_card(card, data, region.currency if region else "RUB")
+        except rates.RateError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "pay_rate").errors.append(str(exc))
+        else:
+            flash(_("Rate card saved."), "info")
+            return redirect(url_for("orders.rate_cards", region_id=saved.region_id))
+    return render_template("orders/rate_form.html", form=form, card=card), 400
+
+
+@bp.route("/rates/")
+@requires("rates.view")
+def rate_cards():
+    raw = request.args.get("region_id", "")
+    if raw and not raw.isdigit():
+        abort(400, _("Choose the region from the list."))
+    region_id = int(raw) if raw else None
+    return render_template("orders/rates.html", cards=rates.list_cards(region_id), regions=list_regions(),
+                           region_id=region_id, end_form=EndCardForm(data={"last_day": local_today()}))
+
+
+@bp.route("/rates/new", methods=["GET", "POST"])
+@requires("rates.manage")
+def new_rate_card():
+    if request.method == "POST":
+        return _save_card(None)
+    return render_template("orders/rate_form.html", form=_card_form(region_id=request.args.get("region_id", type=int)),
+                           card=None)
+
+
+def _own_card_or_404(card_id):
+    """A card the caller may change: his franchise's own (tenancy), or any for head office."""
+    card = rates.get_card(card_id) or abort(404)
+    if current_user.franchise is not None and card.franchise_id != current_user.franchise_id:
+        abort(403, _("Only head office changes the region's default cards."))
+    return card
+
+
+@bp.route("/rates/<int:rate_card_id>/edit", methods=["GET", "POST"])
+@requires("rates.manage")
+def edit_rate_card(rate_card_id):
+    card = _own_card_or_404(rate_card_id)
+    if request.method == "POST":
+        return _save_card(card)
+    return render_template("orders/rate_form.html", form=_card_form(card), card=card)
+
+
+@bp.post("/rates/<int:rate_card_id>/end")
+@requires("rates.manage")
+def end_rate_card(rate_card_id):
+    card = _own_card_or_404(rate_card_id)
+    form = EndCardForm()
+    if not form.validate_on_submit():
+        abort(400, _("Give the last day the card applies."))
+    try:
+        rates.end_card(card, form.last_day.data)
+    except rates.RateError as exc:
+        db.session.rollback()
+        abort(400, str(exc))
+    flash(_("Rate card ended."), "info")
+    return redirect(url_for("orders.rate_cards", region_id=card.region_id))

@@ -12,10 +12,11 @@ from core import locks, outbox
 from core.i18n import lazy_gettext as _l
 from core.templating import money
 from core.tenancy import network_wide
-from core.timeutil import utcnow
+from core.timeutil import to_zone, utcnow
 from dispatch import service as dispatch
 from extensions import db
-from orders.models import Order, RateCard
+from orders import rates
+from orders.models import Order
 from workers import skills
 
 MAX_WORKERS = 500
@@ -44,13 +45,6 @@ def shifts_for_foreman(days: int = 7) -> list[Order]:
     return list(db.session.scalars(select(Order).where(
         Order.starts_at >= now - timedelta(days=1), Order.starts_at <= now + timedelta(days=days),
         Order.status.in_(("dispatching", "filled", "in_progress"))).order_by(Order.starts_at)))
-
-
-def rate_for(region_id: int, work_type: str, conditions: str, headcount: int) -> RateCard | None:
-    """Return the rate card tier for this many workers (the largest tier not above it)."""
-    return db.session.scalar(select(RateCard).where(
-        RateCard.region_id == region_id, RateCard.work_type == work_type, RateCard.conditions == conditions,
-        RateCard.min_headcount <= headcount).order_by(RateCard.min_headcount.desc()).limit(1))
 
 
 def _reusable(cutoff):
@@ -136,7 +130,8 @@ def new_order(data: dict, by=None) -> Order:
     region_id = client.franchise.region_id
     pay, bill = data.get("pay_rate"), data.get("bill_rate")
     if pay is None or bill is None:
-        card = rate_for(region_id, data["work_type"], site.conditions, needed)
+        day = to_zone(starts_at, client.franchise.region.timezone).date()
+        card = rates.rate_for(region_id, client.franchise_id, data["work_type"], site.conditions, needed, day)
         if card is None:
             raise OrderError(_l("No rate card for this work type and conditions: give the rates."), "pay_rate")
         pay, bill = pay if pay is not None else card.pay_rate, bill if bill is not None else card.bill_rate

@@ -57,8 +57,10 @@ def _b_rows(net, db):
                             status="sent", worker_id=net.b_worker.id, region_id=net.moscow.id, order_id=order.id,
                             franchise_id=net.b.id))
     alert = factories._save(Alert(order_id=order.id, kind="short", detail="0/2", franchise_id=net.b.id))
-    card = factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
-                                    pay_rate=Decimal("100"), bill_rate=Decimal("200")))
+    factories._save(RateCard(region_id=net.kazan.id, work_type="loading", conditions="outdoor",
+                             pay_rate=Decimal("100"), bill_rate=Decimal("200")))  # the other region's default
+    card = factories._save(RateCard(region_id=net.moscow.id, franchise_id=net.b.id, work_type="b-secret work",
+                                    conditions="outdoor", pay_rate=Decimal("100"), bill_rate=Decimal("200")))  # B's own
     lead = factories.lead(net.b, company="B-secret lead", notes="B-secret notes")  # routed to B, in A's own region
     statement = factories._save(Statement(
         franchise_id=net.b.id, period="2026-10", turnover=Decimal("909173.00"), royalty_rate=Decimal("0.15"),
@@ -109,7 +111,7 @@ def _snapshot(db, net):
         (RatingEvent, RatingEvent.worker_id == net.c_worker.id),
         (Order, Order.franchise_id == net.b.id),
         (Offer, Offer.franchise_id == net.b.id),
-        (RateCard, RateCard.region_id == net.kazan.id),
+        (RateCard, (RateCard.region_id == net.kazan.id) | (RateCard.franchise_id == net.b.id)),
         (Message, Message.franchise_id == net.b.id),
         (MessageReader, MessageReader.franchise_id == net.b.id),
         (Alert, Alert.franchise_id == net.b.id),
@@ -127,7 +129,7 @@ def _snapshot(db, net):
 def _b_secrets(net):
     """What A must never read: B's business and the other region's pool (B's shared worker is not a secret)."""
     return [net.b.name, net.kazan.name, net.c.name, net.b_client.name, net.b_site.name, net.c_worker.last_name,
-            net.b_partner.email, net.b_client.phone, "909173", "B-secret"]
+            net.b_partner.email, net.b_client.phone, "909173", "B-secret", "b-secret"]
 
 
 def _urls(rule, b_rows, net):
@@ -207,6 +209,7 @@ def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     assert "B-secret" in client.get(f"/leads/{b_rows['lead']}").get_data(as_text=True)
     assert "B-secret" in client.get(f"/royalty/statements/{b_rows['statement']}").get_data(as_text=True)
     assert network.b.name in client.get("/royalty/").get_data(as_text=True)
+    assert "b-secret work" in client.get("/orders/rates/").get_data(as_text=True)
     card = client.get(f"/workers/{network.b_worker.id}").get_data(as_text=True)
     assert "909173" in card and "B-secret" in card  # head office sees B's shift and texts on the card
     history = client.get(f"/records/client/{network.b_client.id}/history")
