@@ -1,5 +1,7 @@
 """Head office's dashboard on PostgreSQL, worked out by hand on the royalty tests' November in Moscow
 (A and B share Moscow, C is in Kazan) plus a Kazan shift and an October of uneven fills."""
+import json
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -96,9 +98,61 @@ def test_royalty_due_against_paid(db, network_months):
     assert (months["2026-12"].due, months["2026-12"].paid) == (D("0.00"), D("0.00"))
 
 
+def _figure(page, testid):
+    found = re.search(rf'data-testid="{re.escape(testid)}" data-value="([^"]*)"', page)
+    assert found, f"no {testid} on the page"
+    return found.group(1)
+
+
+def _chart_data(page):
+    return json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page,
+                                re.S).group(1))
+
+
+@freeze_time(AFTER_NOVEMBER)
+def test_the_page_shows_the_chosen_month_and_defaults_to_moscows(client, auth, db, network_months):
+    net = network_months
+    royalty.close_month("2026-11")
+    royalty.record_payment(statement_of(net.a).id, D("891.00"), date(2026, 12, 10), None)
+    auth.login(net.admin.email)
+    page = client.get("/admin", query_string={"month": "2026-11"}).get_data(as_text=True)
+    assert _figure(page, "turnover-2026-11") == "8513.40" and _figure(page, "royalty-2026-11") == "1277.01"
+    assert _figure(page, f"region-turnover-{net.moscow.id}") == "6313.40"
+    assert _figure(page, f"region-turnover-{net.kazan.id}") == "2200.00"
+    assert _figure(page, f"franchise-turnover-{net.a.id}") == "5940.00"
+    assert re.findall(r'data-testid="ranked-\d+" data-franchise="(\d+)"', page) == [str(net.a.id), str(net.c.id),
+                                                                                     str(net.b.id)]
+    assert (_figure(page, "due-2026-11"), _figure(page, "paid-2026-11")) == ("6277.01", "891.00")
+    assert (_figure(page, "fill-rate-2026-11"), _figure(page, "no-show-rate-2026-11")) == ("0.8889", "0.1111")
+    assert "₽8,513.40" in page and "88.9%" in page  # as people read them
+    assert "The network" in page and "Charlie Kazan" in page  # the counts and tables stay
+    data = _chart_data(page)
+    assert data["months"][-1] == "2026-11" and data["turnover"][-1] == "8513.40"
+    assert data["franchises"] == ["Alpha Moscow", "Charlie Kazan", "Bravo Moscow"]
+    assert data["fill_rate"][-1] == "88.89" and data["labels"]["turnover"] == "Turnover"
+
+    default = client.get("/admin").get_data(as_text=True)  # 15:00 on 1 December in Moscow
+    assert _chart_data(default)["months"][-1] == "2026-12"
+    assert _figure(default, "turnover-2026-12") == "880.00"
+
+
 def test_the_default_month_is_moscows():
     assert dashboard.default_month(utc(11, 30, 20, 59)) == "2026-11"  # 23:59 on 30 November in Moscow
     assert dashboard.default_month(utc(11, 30, 21, 0)) == "2026-12"  # midnight: December, still November in UTC
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "11.2026", "2026-1", "nov", "2026-11x", "1999-01"])
+def test_a_bad_month_is_refused_with_a_clear_message(client, auth, db, city, bad):
+    auth.login(city.admin.email)
+    response = client.get("/admin", query_string={"month": bad})
+    assert response.status_code == 400
+    assert "Write the month as YYYY-MM, for example 2026-11." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["a_partner", "a_dispatcher"])
+def test_only_head_office_opens_the_dashboard(client, auth, db, city, who):
+    auth.login(getattr(city, who).email)
+    assert client.get("/admin", query_string={"month": "2026-11"}).status_code == 403
 
 
 def test_the_helpers_add_up_plain_values():
