@@ -13,14 +13,13 @@ The figures, as the page states them:
   needed; no-show rate = no-show marks / all attendance marks of those orders.
 
 Everything comes from a handful of grouped queries over a window of months. A month's bounds differ from
-region to region (regions are few), so orders are bucketed by comparing their start with each region's
-month edges (royalty.arithmetic.month_bounds). Money is added up in Python, order line by order line, by
-royalty.arithmetic's rounding rule.
+region to region (regions are few), so the queries bucket orders by comparing their start with each
+region's month edges (royalty.arithmetic.month_bounds). Money is added up in Python from order lines, each
+rounded once, by royalty.arithmetic.
 """
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
 
@@ -103,11 +102,11 @@ def rate(part: int, whole: int) -> Optional[Decimal]:
     return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, ROUND_HALF_UP)
 
 
-def sum_lines(keyed: Iterable[tuple[object, arithmetic.Line]]) -> dict[object, arithmetic.Totals]:
-    """Add up order lines per key, by royalty.arithmetic's rule (a total is the sum of its rounded lines)."""
+def sum_lines(keyed: Iterable[tuple[object, arithmetic.Line, int]]) -> dict[object, arithmetic.Totals]:
+    """Add up (key, order line, how many orders have that very line) per key, by royalty.arithmetic's rule."""
     grouped: dict[object, list[arithmetic.Line]] = {}
-    for key, line in keyed:
-        grouped.setdefault(key, []).append(line)
+    for key, line, orders in keyed:
+        grouped.setdefault(key, []).extend([line] * orders)
     return {key: arithmetic.totals(lines) for key, lines in grouped.items()}
 
 
@@ -129,12 +128,14 @@ def network_dashboard(period: str) -> Dashboard:
     # a franchise deleted since still has its shifts and its rate
     franchises = {f.id: f for f in db.session.scalars(select(Franchise).execution_options(include_deleted=True))}
     lines = _order_lines(months, edges, franchises) if edges else []
-    chosen = [(rid, fid, line) for month, rid, fid, line in lines if month == period]
-    by_month = sum_lines((month, line) for month, _rid, _fid, line in lines)
-    by_region = sum_lines((rid, line) for rid, _fid, line in chosen)
-    by_franchise = sum_lines((fid, line) for _rid, fid, line in chosen)
-    region_shifts = Counter(rid for rid, _fid, _line in chosen)
-    franchise_shifts = Counter(fid for _rid, fid, _line in chosen)
+    chosen = [(rid, fid, line, n) for month, rid, fid, line, n in lines if month == period]
+    by_month = sum_lines((month, line, n) for month, _rid, _fid, line, n in lines)
+    by_region = sum_lines((rid, line, n) for rid, _fid, line, n in chosen)
+    by_franchise = sum_lines((fid, line, n) for _rid, fid, line, n in chosen)
+    region_shifts, franchise_shifts = Counter(), Counter()
+    for rid, fid, _line, n in chosen:
+        region_shifts[rid] += n
+        franchise_shifts[fid] += n
 
     issued = db.session.execute(select(Statement.id, Statement.period, Statement.total)
                                 .where(Statement.period.in_(months))).all()
@@ -172,31 +173,28 @@ def _window(edges):
 def _month_of(region_id, starts_at, edges):
     """SQL: the index of the month (in the window) a start falls in, in its region's own zone.
 
-    A CASE of a few hundred plain comparisons: it lets the database bucket by the region's month on
-    SQLite as on PostgreSQL, without time-zone functions, and regions are few.
+    A CASE of a few hundred plain comparisons (regions are few): the database buckets by each region's own
+    month on SQLite as on PostgreSQL, without time-zone functions.
     """
     return case(*((region_id == rid, case(*((starts_at < edge, index) for index, edge in enumerate(found[1:]))))
                   for rid, found in edges.items()))
 
 
-def month_index(moment: datetime, edges: list[datetime]) -> int:
-    """Return i such that edges[i] <= moment < edges[i + 1] (a naive moment, as SQLite gives it back, is UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return bisect_right(edges, moment) - 1
+def _order_lines(months, edges, franchises) -> list[tuple[str, int, int, arithmetic.Line, int]]:
+    """Return (month, region id, franchise id, order line, orders) for the window's closed orders with hours.
 
-
-def _order_lines(months, edges, franchises) -> list[tuple[str, int, int, arithmetic.Line]]:
-    """Return (month, region id, franchise id, order line) of each closed order with hours worked in the window."""
-    found = []
-    # bucketed here rather than by _month_of: the rows come here anyway, to be rounded order by order, and
-    # PostgreSQL's JIT spends longer compiling that CASE into this query than the comparisons take here
-    for order_id, code, fid, rid, starts_at, bill_rate, hours in db.session.execute(
-            royalty._billable().where(_window(edges))):
-        month = months[month_index(starts_at, edges[rid])]
-        found.append((month, rid, fid, arithmetic.order_line(
-            order_id, code, month, hours, arithmetic.billed(hours, bill_rate), franchises[fid].royalty_rate)))
-    return found
+    Orders of one franchise and month with the same hours and bill rate have the same line, rounded the same
+    way: the database counts them, so that a year of the network's orders comes back in a few thousand rows.
+    """
+    billable = royalty._billable().where(_window(edges)).subquery()
+    _id, _code, franchise_id, region_id, starts_at, bill_rate, hours = billable.c
+    month = _month_of(region_id, starts_at, edges).label("month")
+    rows = db.session.execute(select(month, region_id, franchise_id, bill_rate, hours, func.count())
+                              .group_by(month, region_id, franchise_id, bill_rate, hours))
+    return [(months[index], rid, fid, arithmetic.order_line(None, "", months[index], worked,
+                                                            arithmetic.billed(worked, rate),
+                                                            franchises[fid].royalty_rate), orders)
+            for index, rid, fid, rate, worked, orders in rows]
 
 
 def _fills(months, edges) -> dict[str, tuple[int, int, int, int]]:

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 from franchise import dashboard
 from orders.models import Attendance
+from royalty import arithmetic
 from royalty import service as royalty
 from tests import factories
 from tests.royalty.conftest import month, shift, statement_of  # noqa: F401 (month: the royalty tests' November)
@@ -61,6 +62,15 @@ def test_turnover_and_royalty_by_month_region_and_franchise(db, network_months):
     assert [(s.owner.name, s.turnover, s.royalty) for s in figures.ranking] == [
         ("Alpha Moscow", D("5940.00"), D("891.00")), ("Charlie Kazan", D("2200.00"), D("330.00")),
         ("Bravo Moscow", D("373.40"), D("56.01"))]  # head office owns no shift and is not ranked
+
+
+def test_orders_with_the_same_line_count_once_each(db, city):
+    for day in (7, 8):  # 1.25 h x 213.37 = 266.7125: 266.71 each, never 533.43 for the two
+        shift(city.b_site, utc(9, day, 6), ["1.25"], bill_rate="213.37")
+    shift(city.b_site, utc(9, 9, 6), ["0.5"], bill_rate="213.37")  # 106.685: 106.69
+    september = dashboard.network_dashboard("2026-09")
+    assert (september.chosen.turnover, september.chosen.royalty) == (D("640.11"), D("96.02"))  # 40.01 + 40.01 + 16.00
+    assert [(s.owner.name, s.shifts) for s in september.ranking][0] == ("Bravo Moscow", 3)
 
 
 def test_the_month_filter_moves_every_figure(db, network_months):
@@ -160,8 +170,8 @@ def test_the_helpers_add_up_plain_values():
     assert dashboard.rate(2, 3) == D("0.6667") and dashboard.rate(1, 0) is None
     assert dashboard.month_edges(["2026-10", "2026-11"], "Asia/Vladivostok") == [
         utc(9, 30, 14), utc(10, 31, 14), utc(11, 30, 14)]  # midnight in Vladivostok, UTC+10
+    line = arithmetic.order_line(None, "", "2026-09", D("1.25"), D("266.71"), D("0.15"))
+    totals = dashboard.sum_lines([("b", line, 2), ("b", line, 1), ("c", line, 1)])
+    assert (totals["b"].turnover, totals["b"].royalty, totals["c"].royalty) == (D("800.13"), D("120.03"), D("40.01"))
     assert dashboard.dues_by_month([(1, "2026-11", D("10.00")), (2, "2026-11", D("5.50"))], {2: D("5.50")}) == {
         "2026-11": (D("15.50"), D("5.50"))}
-    edges = dashboard.month_edges(["2026-10", "2026-11"], "Europe/Moscow")
-    assert dashboard.month_index(utc(10, 31, 20, 59), edges) == 0 and dashboard.month_index(utc(10, 31, 21), edges) == 1
-    assert dashboard.month_index(datetime(2026, 10, 31, 21), edges) == 1  # SQLite gives UTC back without a zone
