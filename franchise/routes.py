@@ -12,7 +12,7 @@ from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
 from core.timeutil import utcnow
 from extensions import db
-from franchise import api_bp, bp, service
+from franchise import api_bp, bp, dashboard, service
 from franchise.forms import FranchiseForm
 from franchise.schemas import FranchiseOut, RegionOut
 from royalty import arithmetic
@@ -22,11 +22,17 @@ from royalty import service as royalty
 @bp.route("/admin")
 @requires("network.dashboard")
 def admin_home():
+    month = request.args.get("month") or dashboard.default_month(utcnow())
+    if not arithmetic.PERIOD.fullmatch(month):
+        abort(400, _("Write the month as YYYY-MM, for example 2026-11."))
+    figures = dashboard.network_dashboard(month)
     return render_template(
         "franchise/admin_home.html",
         summary=service.network_summary(),
         regions=service.workers_by_region(),
         franchises=service.list_franchises(),
+        dashboard=figures,
+        chart=dashboard.chart_data(figures),
     )
 
 

@@ -148,3 +148,32 @@ def test_the_laptop_dispatches_books_and_reminds_by_itself(laptop):
                 break
             time.sleep(0.1)
         assert reminder is not None and reminder.sid, "the reminder was not sent by the embedded worker"
+
+
+def test_the_head_office_dashboard_adds_up_on_sqlite(laptop):
+    """SQLite keeps no time zone: the region's own month still decides, as on PostgreSQL."""
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from franchise import dashboard
+    from tests import factories
+    from tests.royalty.conftest import shift
+
+    with laptop.app_context():
+        far_east = factories.region(name="Far East", timezone="Asia/Vladivostok")
+        branch = factories.franchise(far_east, name="Far East branch", royalty_rate=Decimal("0.10"))
+        site = factories.site(factories.client(branch))
+        shift(site, datetime(2024, 3, 31, 13, 30, tzinfo=timezone.utc), ["2", "1.5"])  # 23:30 on 31 March there
+        shift(site, datetime(2024, 3, 31, 14, 30, tzinfo=timezone.utc), ["5"])  # 00:30 on 1 April there
+        shift(site, datetime(2024, 3, 2, 1, 0, tzinfo=timezone.utc), ["3"], bill_rate="213.37", outcome="no_show")
+        march = dashboard.network_dashboard("2024-03")
+        share = next(s for s in march.regions if s.owner.id == far_east.id)
+        assert (share.turnover, share.royalty, share.shifts) == (Decimal("770.00"), Decimal("77.00"), 1)
+        assert (march.chosen.needed, march.chosen.filled, march.chosen.marks, march.chosen.no_shows) == (3, 2, 3, 1)
+        assert march.ranking[0].owner.id == branch.id
+        assert dashboard.network_dashboard("2024-04").chosen.turnover == Decimal("1100.00")
+        region_id = far_east.id
+    admin = laptop.test_client()
+    log_in(admin, "admin@demo.artel")
+    page = admin.get("/admin?month=2024-03").get_data(as_text=True)
+    assert f'data-testid="region-turnover-{region_id}" data-value="770.00"' in page

@@ -1,0 +1,240 @@
+"""Head office's dashboard: the network's turnover, royalty, dues and fill rate by month, region and franchise.
+
+The figures, as the page states them:
+
+- a shift belongs to the month it started in, in its region's time zone, and counts once its order is
+  closed (completed or invoiced);
+- turnover of a month = the billed amount of its closed shifts, per order round_money(hours of the workers who
+  came, were late or left early x the order's bill rate); royalty = round_money(billed x the franchise's royalty
+  rate), per order (royalty.arithmetic, the same lines a month's close writes);
+- royalty due for a month = the totals of its statements (with fixed fees and corrections); paid = the payments
+  recorded against those statements;
+- fill rate = sum over the month's closed orders of min(workers who came, workers needed) / sum of workers
+  needed; no-show rate = no-show marks / all attendance marks of those orders.
+
+Everything comes from a handful of grouped queries over a window of months. A month's bounds differ from
+region to region (regions are few), so the queries bucket orders by comparing their start with each
+region's month edges (royalty.arithmetic.month_bounds). Money is added up in Python from order lines, each
+rounded once, by royalty.arithmetic.
+"""
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Optional
+
+from sqlalchemy import case, func, select
+
+from core.templating import HEAD_OFFICE_TIMEZONE
+from extensions import db
+from franchise.models import Franchise, Region
+from orders.models import Attendance, Order
+from royalty import arithmetic
+from royalty import service as royalty
+from royalty.models import Statement
+
+MONTHS = 12  # the trend charts show this many months, up to the chosen one
+RANKED = 20  # franchises in the ranking
+ZERO = Decimal("0.00")
+RATE_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    period: str
+    turnover: Decimal
+    royalty: Decimal
+    due: Decimal
+    paid: Decimal
+    needed: int  # places asked for by the month's closed orders
+    filled: int  # of those, places taken by a worker who came
+    marks: int
+    no_shows: int
+
+    @property
+    def fill_rate(self) -> Optional[Decimal]:
+        return rate(self.filled, self.needed)
+
+    @property
+    def no_show_rate(self) -> Optional[Decimal]:
+        return rate(self.no_shows, self.marks)
+
+
+@dataclass(frozen=True)
+class Share:
+    """Turnover and royalty of one region or franchise in the chosen month."""
+
+    owner: object  # a Region or a Franchise
+    turnover: Decimal
+    royalty: Decimal
+    shifts: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: str
+    months: list[MonthFigures]  # oldest first, the chosen month last
+    regions: list[Share]
+    ranking: list[Share]  # the franchises with the largest turnover first
+
+    @property
+    def chosen(self) -> MonthFigures:
+        return self.months[-1]
+
+
+def default_month(now: datetime) -> str:
+    """Return the month it is now at head office (Moscow), as YYYY-MM."""
+    return arithmetic.period_of(now, HEAD_OFFICE_TIMEZONE)
+
+
+def months_up_to(period: str, count: int = MONTHS) -> list[str]:
+    """Return count months ending with period, oldest first."""
+    months = [period]
+    while len(months) < count:
+        months.append(arithmetic.previous_period(months[-1]))
+    return months[::-1]
+
+
+def rate(part: int, whole: int) -> Optional[Decimal]:
+    """Return part / whole to four places (halves up), or None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, ROUND_HALF_UP)
+
+
+def sum_lines(keyed: Iterable[tuple[object, arithmetic.Line, int]]) -> dict[object, arithmetic.Totals]:
+    """Add up (key, order line, how many orders have that very line) per key, by royalty.arithmetic's rule."""
+    grouped: dict[object, list[arithmetic.Line]] = {}
+    for key, line, orders in keyed:
+        grouped.setdefault(key, []).extend([line] * orders)
+    return {key: arithmetic.totals(lines) for key, lines in grouped.items()}
+
+
+def dues_by_month(issued: Iterable[tuple[int, str, Decimal]],
+                  paid: dict[int, Decimal]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Return (due, paid) per month from (statement id, period, total) rows and what was paid per statement."""
+    found: dict[str, tuple[Decimal, Decimal]] = {}
+    for statement_id, period, total in issued:
+        due, got = found.get(period, (ZERO, ZERO))
+        found[period] = (due + total, got + paid.get(statement_id, ZERO))
+    return found
+
+
+def network_dashboard(period: str) -> Dashboard:
+    """Return the network's figures for the month period (YYYY-MM) and the months before it."""
+    months = months_up_to(period)
+    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
+    edges = {r.id: month_edges(months, r.timezone) for r in regions}
+    # a franchise deleted since still has its shifts and its rate
+    franchises = {f.id: f for f in db.session.scalars(select(Franchise).execution_options(include_deleted=True))}
+    lines = _order_lines(months, edges, franchises) if edges else []
+    chosen = [(rid, fid, line, n) for month, rid, fid, line, n in lines if month == period]
+    by_month = sum_lines((month, line, n) for month, _rid, _fid, line, n in lines)
+    by_region = sum_lines((rid, line, n) for rid, _fid, line, n in chosen)
+    by_franchise = sum_lines((fid, line, n) for _rid, fid, line, n in chosen)
+    region_shifts, franchise_shifts = Counter(), Counter()
+    for rid, fid, _line, n in chosen:
+        region_shifts[rid] += n
+        franchise_shifts[fid] += n
+
+    issued = db.session.execute(select(Statement.id, Statement.period, Statement.total)
+                                .where(Statement.period.in_(months))).all()
+    dues = dues_by_month(issued, royalty.paid(row[0] for row in issued))
+    fill = _fills(months, edges) if edges else {}
+
+    none = arithmetic.totals([])
+    return Dashboard(
+        period,
+        [MonthFigures(m, by_month.get(m, none).turnover, by_month.get(m, none).royalty, *dues.get(m, (ZERO, ZERO)),
+                      *fill.get(m, (0, 0, 0, 0))) for m in months],
+        [Share(r, by_region.get(r.id, none).turnover, by_region.get(r.id, none).royalty, region_shifts[r.id])
+         for r in regions],
+        ranking([Share(f, by_franchise.get(f.id, none).turnover, by_franchise.get(f.id, none).royalty,
+                       franchise_shifts[f.id])
+                 for f in franchises.values()
+                 if f.id in by_franchise or (f.tier != "head_office" and f.deleted_at is None)]),
+    )
+
+
+def ranking(shares: list[Share], count: int = RANKED) -> list[Share]:
+    """Return the count shares with the largest turnover, largest first (ties by name)."""
+    return sorted(shares, key=lambda s: (-s.turnover, s.owner.name, s.owner.id))[:count]
+
+
+def month_edges(months: list[str], tz_name: str) -> list[datetime]:
+    """Return the UTC instants where each of the consecutive months begins in the zone, then where the last ends."""
+    return [arithmetic.month_bounds(m, tz_name)[0] for m in months] + [arithmetic.month_bounds(months[-1], tz_name)[1]]
+
+
+def _window(edges):
+    return royalty._in_month({rid: (found[0], found[-1]) for rid, found in edges.items()})
+
+
+def _month_of(region_id, starts_at, edges):
+    """SQL: the index of the month (in the window) a start falls in, in its region's own zone.
+
+    A CASE of a few hundred plain comparisons (regions are few): the database buckets by each region's own
+    month on SQLite as on PostgreSQL, without time-zone functions.
+    """
+    return case(*((region_id == rid, case(*((starts_at < edge, index) for index, edge in enumerate(found[1:]))))
+                  for rid, found in edges.items()))
+
+
+def _order_lines(months, edges, franchises) -> list[tuple[str, int, int, arithmetic.Line, int]]:
+    """Return (month, region id, franchise id, order line, orders) for the window's closed orders with hours.
+
+    Orders of one franchise and month with the same hours and bill rate have the same line, rounded the same
+    way: the database counts them, so that a year of the network's orders comes back in a few thousand rows.
+    """
+    billable = royalty._billable().where(_window(edges)).subquery()
+    _id, _code, franchise_id, region_id, starts_at, bill_rate, hours = billable.c
+    month = _month_of(region_id, starts_at, edges).label("month")
+    rows = db.session.execute(select(month, region_id, franchise_id, bill_rate, hours, func.count())
+                              .group_by(month, region_id, franchise_id, bill_rate, hours))
+    return [(months[index], rid, fid, arithmetic.order_line(None, "", months[index], worked,
+                                                            arithmetic.billed(worked, rate),
+                                                            franchises[fid].royalty_rate), orders)
+            for index, rid, fid, rate, worked, orders in rows]
+
+
+def _fills(months, edges) -> dict[str, tuple[int, int, int, int]]:
+    """Return (places needed, places filled, marks, no-shows) per month of the window's closed orders.
+
+    Places filled of an order = min(workers who came, were late or left early; workers needed).
+    """
+    worked = Attendance.outcome.in_(royalty.WORKED)
+    per_order = (select(Order.region_id, Order.starts_at, Order.workers_needed.label("needed"),
+                        func.count(Attendance.id).filter(worked).label("came"),
+                        func.count(Attendance.id).label("marks"),
+                        func.count(Attendance.id).filter(Attendance.outcome == "no_show").label("no_shows"))
+                 .outerjoin(Attendance, Attendance.order_id == Order.id)
+                 .where(Order.status.in_(royalty.CLOSED), _window(edges))
+                 .group_by(Order.id, Order.region_id, Order.starts_at, Order.workers_needed)).subquery()
+    month = _month_of(per_order.c.region_id, per_order.c.starts_at, edges).label("month")
+    filled = case((per_order.c.came < per_order.c.needed, per_order.c.came), else_=per_order.c.needed)
+    rows = db.session.execute(select(month, func.sum(per_order.c.needed), func.sum(filled), func.sum(per_order.c.marks),
+                                     func.sum(per_order.c.no_shows)).group_by(month))
+    return {months[index]: (int(needed), int(got), int(marks), int(no_shows))
+            for index, needed, got, marks, no_shows in rows}
+
+
+def chart_data(dashboard: Dashboard) -> dict:
+    """Return the dashboard's figures as JSON-ready lists for the charts (amounts and percentages as strings)."""
+    def percent(value):
+        return None if value is None else str((value * 100).quantize(Decimal("0.01")))
+
+    months = dashboard.months
+    return {
+        "months": [m.period for m in months],
+        "turnover": [str(m.turnover) for m in months],
+        "royalty": [str(m.royalty) for m in months],
+        "due": [str(m.due) for m in months],
+        "paid": [str(m.paid) for m in months],
+        "fill_rate": [percent(m.fill_rate) for m in months],
+        "no_show_rate": [percent(m.no_show_rate) for m in months],
+        "regions": [s.owner.name for s in dashboard.regions],
+        "region_turnover": [str(s.turnover) for s in dashboard.regions],
+        "region_royalty": [str(s.royalty) for s in dashboard.regions],
+        "franchises": [s.owner.name for s in dashboard.ranking],
+        "franchise_turnover": [str(s.turnover) for s in dashboard.ranking],
+    }
