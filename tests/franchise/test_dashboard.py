@@ -13,7 +13,10 @@ from orders.models import Attendance
 from royalty import arithmetic
 from royalty import service as royalty
 from tests import factories
-from tests.royalty.conftest import month, shift, statement_of  # noqa: F401 (month: the royalty tests' November)
+from tests.royalty import conftest as royalty_months
+from tests.royalty.conftest import shift, statement_of
+
+month = royalty_months.month  # the royalty tests' November, as a fixture here too
 
 AFTER_NOVEMBER = "2026-12-01 12:00:00"  # November has ended everywhere; it is December in Moscow
 D = Decimal
