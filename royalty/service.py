@@ -6,7 +6,7 @@ in that month in its region's time zone and were closed by attendance. Closing a
 what is missing, so a second close changes nothing. Months close in order.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
@@ -109,6 +109,11 @@ def _issue(period: str, franchises: list[Franchise], bounds, by) -> None:
         db.session.execute(insert(StatementLine), rows)
 
 
+def _aware(moment: datetime) -> datetime:
+    """A time read by a column query: SQLite hands it back naive, and it is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def _adjustments(period: str, franchises: list[Franchise], bounds):
     """Yield (franchise id, line) for each order of a month already stated whose billed amount changed since."""
     last_issued = dict(db.session.execute(
@@ -127,7 +132,8 @@ def _adjustments(period: str, franchises: list[Franchise], bounds):
     current = db.session.execute(_billable().where(Order.id.in_(touched))).all()
     zones = {r.id: r.timezone for r in db.session.scalars(select(Region))}
     candidates = {row[0]: row for row in current
-                  if row[4] < bounds[row[3]][0] and (row[2], arithmetic.period_of(row[4], zones[row[3]])) in stated_months}
+                  if _aware(row[4]) < bounds[row[3]][0]
+                  and (row[2], arithmetic.period_of(row[4], zones[row[3]])) in stated_months}
     # an order whose marks were all taken back (hours now zero) is not in `current`: look at touched ones too
     gone = set(db.session.scalars(select(Order.id).where(Order.id.in_(touched), Order.id.not_in(list(candidates)))))
     stated = dict(db.session.execute(select(StatementLine.order_id, func.sum(StatementLine.billed))
