@@ -76,11 +76,16 @@ class Sent:
 class SimulatorGateway:
     """Keeps outbound SMS in the database only (the Message row is the SMS); never loses one."""
 
-    def send(self, to: str, body: str) -> Sent:
+    def send(self, to: str, body: str, sender: str | None = None) -> Sent:
         return Sent("SM" + uuid.uuid4().hex, "delivered")  # the Message row the caller stores is the SMS
 
     def find_sent(self, to: str, body: str, since) -> str | None:
         return None  # the simulator never leaves a send in doubt
+
+
+def _origin(sender: str) -> dict:
+    """The SDK's argument for a sender: a Messaging Service SID (MG...) or a number."""
+    return {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
 
 
 class _ApiBaseClient(TwilioHttpClient):
@@ -103,14 +108,16 @@ class TwilioGateway:
         http = _ApiBaseClient(base, timeout=config["TWILIO_TIMEOUT"]) if base else TwilioHttpClient(
             timeout=config["TWILIO_TIMEOUT"])
         self.client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http)
-        self.sender = ({"messaging_service_sid": config["TWILIO_MESSAGING_SERVICE_SID"]}
-                       if config.get("TWILIO_MESSAGING_SERVICE_SID") else {"from_": config["TWILIO_FROM"]})
+        network = config.get("TWILIO_MESSAGING_SERVICE_SID") or config.get("TWILIO_FROM")
+        self.sender = _origin(network) if network else {"from_": None}
         self.callback = config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/status"
 
-    def send(self, to: str, body: str) -> Sent:
+    def send(self, to: str, body: str, sender: str | None = None) -> Sent:
+        """Send body to to, from sender (a branch's own number or Messaging Service SID) or the network's."""
+        origin = _origin(sender) if sender else self.sender
         for attempt, pause in enumerate((*BACKOFF_SECONDS, None)):
             try:
-                message = self.client.messages.create(to=to, body=body, status_callback=self.callback, **self.sender)
+                message = self.client.messages.create(to=to, body=body, status_callback=self.callback, **origin)
                 return Sent(message.sid, message.status or "queued")
             except TwilioRestException as exc:
                 if exc.status == 429 and pause is not None:

@@ -1,4 +1,5 @@
 """An SMS from a worker: stored once per MessageSid, understood, acted on, answered once."""
+from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +11,7 @@ from dispatch import booking, hours, states
 from dispatch.models import Message, MessageReader, Offer
 from dispatch.replies import parse
 from extensions import db
+from franchise.models import Franchise
 from franchise.service import official_for
 from orders.models import Order
 from workers.models import Worker
@@ -43,38 +45,45 @@ def _answer_for(worker: Worker | None, key: str, **values) -> str:
         return texts[key] % values if values else texts[key]
 
 
-def _open_offers(worker: Worker, in_states) -> list[Offer]:
-    return list(db.session.scalars(select(Offer).join(Order, Offer.order_id == Order.id).where(
-        Offer.worker_id == worker.id, Offer.state.in_(in_states), Order.status.in_(booking.OPEN_STATUSES))
+def _of_branch(stmt, branch_id: int | None):
+    return stmt if branch_id is None else stmt.where(Offer.franchise_id == branch_id)
+
+
+def _open_offers(worker: Worker, in_states, branch_id: int | None = None) -> list[Offer]:
+    return list(db.session.scalars(_of_branch(select(Offer).join(Order, Offer.order_id == Order.id).where(
+        Offer.worker_id == worker.id, Offer.state.in_(in_states), Order.status.in_(booking.OPEN_STATUSES)), branch_id)
         .order_by(Order.starts_at, Offer.id)))
 
 
-def _asked_to_confirm(worker: Worker) -> Offer | None:
+def _asked_to_confirm(worker: Worker, branch_id: int | None = None) -> Offer | None:
     """Return the booked place whose confirmation is being asked for first (the earliest deadline)."""
-    return db.session.scalar(select(Offer).join(Order, Offer.order_id == Order.id).where(
+    return db.session.scalar(_of_branch(select(Offer).join(Order, Offer.order_id == Order.id).where(
         Offer.worker_id == worker.id, Offer.state == states.BOOKED, Offer.confirm_by.is_not(None),
-        Order.status.in_(booking.OPEN_STATUSES)).order_by(Offer.confirm_by, Order.starts_at, Offer.id).limit(1))
+        Order.status.in_(booking.OPEN_STATUSES)), branch_id).order_by(Offer.confirm_by, Order.starts_at, Offer.id)
+        .limit(1))
 
 
-def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | None, str | None]:
+def _order_for(worker: Worker, kind: str, code: str | None, branch_id: int | None = None
+               ) -> tuple[Order | None, str | None]:
     """Return the order the reply is about, or an answer key explaining why there is none.
 
     Without a code, a YES (or "1") first confirms the booked shift whose confirmation is
     being asked for; otherwise it is about his one open offer (or, with none, his one
     booked shift); a NO is about his one open offer; a DROP about his one booked shift.
+    A reply to a branch's own SMS sender (branch_id) is about that branch's offers only.
     """
     if code:
         order = db.session.scalar(select(Order).options(joinedload(Order.region)).where(Order.code == code,
                                                                                         Order.code_live))
         return (order, None) if order else (None, "no_offer")
-    if kind == "accept" and (asked := _asked_to_confirm(worker)) is not None:
+    if kind == "accept" and (asked := _asked_to_confirm(worker, branch_id)) is not None:
         return db.session.get(Order, asked.order_id), None
     if kind == "drop":
-        offers = _open_offers(worker, states.HOLDING)
+        offers = _open_offers(worker, states.HOLDING, branch_id)
     else:
-        offers = _open_offers(worker, states.OPEN)
+        offers = _open_offers(worker, states.OPEN, branch_id)
         if not offers and kind == "accept":  # "1" to a reminder: the booked shift to confirm
-            offers = _open_offers(worker, states.HOLDING)
+            offers = _open_offers(worker, states.HOLDING, branch_id)
     if not offers:
         return None, "no_offer"
     if len(offers) > 1:
@@ -82,12 +91,28 @@ def _order_for(worker: Worker, kind: str, code: str | None) -> tuple[Order | Non
     return db.session.get(Order, offers[0].order_id), None
 
 
-def handle_inbound(sid: str, from_number: str, body: str) -> str:
-    """Store, act on and answer one inbound SMS; a repeated sid gets the first answer again."""
+def branch_of_sender(*senders: str | None) -> int | None:
+    """Return the franchise whose own SMS sender (number or Messaging Service SID) a reply went to, if any."""
+    network = {current_app.config.get("TWILIO_FROM"), current_app.config.get("TWILIO_MESSAGING_SERVICE_SID")}
+    wanted = [s for s in senders if s and s not in network]  # the network's own sender: no branch, no query
+    if not wanted:
+        return None
+    return db.session.scalar(select(Franchise.id).where(Franchise.sms_sender.in_(wanted), Franchise.status == "active")
+                             .order_by(Franchise.id).limit(1))
+
+
+def handle_inbound(sid: str, from_number: str, body: str, to: str | None = None, service: str | None = None) -> str:
+    """Store, act on and answer one inbound SMS; a repeated sid gets the first answer again.
+
+    to and service are the number and Messaging Service the worker wrote to: a branch's own
+    sender attributes the reply to that branch (its offers, its inbox).
+    """
     phone = try_normalize_phone(from_number) or from_number
     worker = db.session.scalar(select(Worker).where(Worker.phone == phone))
+    branch_id = branch_of_sender(service, try_normalize_phone(to) if to else None)
     message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
-                      worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None)
+                      worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None,
+                      franchise_id=branch_id)
     db.session.add(message)
     try:
         # The sid's unique index is the one test for a repeat: a delivery of a sid stored already fails here
@@ -97,16 +122,16 @@ def handle_inbound(sid: str, from_number: str, body: str) -> str:
         db.session.rollback()
         stored = db.session.scalar(select(Message).where(Message.sid == sid))
         return stored.answer or ""
-    answer = message.answer = _act(worker, message, body)
+    answer = message.answer = _act(worker, message, body, branch_id)
     if message.order_id is None:
-        _add_readers(message, worker)
+        _add_readers(message, worker, branch_id)
     db.session.commit()
     return answer  # not message.answer: the commit expired it, and reading it would load the row again
 
 
-def _add_readers(message: Message, worker: Worker | None) -> None:
-    """Give a message about no order to the franchises that read it."""
-    for franchise_id in readers_of(worker):
+def _add_readers(message: Message, worker: Worker | None, branch_id: int | None = None) -> None:
+    """Give a message about no order to the franchises that read it: the branch it was written to, if any."""
+    for franchise_id in ([branch_id] if branch_id is not None else readers_of(worker)):
         db.session.add(MessageReader(message_id=message.id, franchise_id=franchise_id))
 
 
@@ -125,7 +150,7 @@ def readers_of(worker: Worker | None) -> list[int | None]:
     return [None]
 
 
-def _act(worker: Worker | None, message: Message, body: str) -> str:
+def _act(worker: Worker | None, message: Message, body: str, branch_id: int | None = None) -> str:
     reply = parse(body)
     if worker is None:
         message.needs_attention = True  # perhaps someone who wants to work: a person calls back
@@ -141,9 +166,9 @@ def _act(worker: Worker | None, message: Message, body: str) -> str:
     if reply.kind == "text":
         message.needs_attention = True  # the dispatcher's inbox
         return _answer_for(worker, "hint")
-    order, problem = _order_for(worker, reply.kind, reply.code)
+    order, problem = _order_for(worker, reply.kind, reply.code, branch_id)
     if problem:
-        example = _open_offers(worker, states.OPEN) or _open_offers(worker, states.HOLDING)
+        example = _open_offers(worker, states.OPEN, branch_id) or _open_offers(worker, states.HOLDING, branch_id)
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
     act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]

@@ -16,6 +16,7 @@ from dispatch.booking import held_places
 from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
 from dispatch.models import HOLDING_STATES, Message, Offer
 from dispatch.overbooking import auto_target, fixed_target
+from franchise.models import Franchise
 from extensions import db
 from dispatch.candidates import Shift, find_candidates
 from orders.models import Order
@@ -215,7 +216,7 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
         db.session.commit()
     throttle.wait_for_token(SMS_BUCKET, current_app.config["SMS_RATE_PER_SECOND"], current_app.config["SMS_BURST"])
     try:
-        sent = gateway.send(message.phone, message.body)
+        sent = gateway.send(message.phone, message.body, _sender_of(message))
     except PermanentSmsError as exc:
         message.status, message.error_code = "failed", exc.code
         if worker is not None:
@@ -224,6 +225,14 @@ def _deliver(message: Message, worker: Worker | None) -> str | None:
     # AmbiguousSend propagates: the job is retried, and the retry looks the message up first.
     message.sid, message.status = sent.sid, sent.status
     return sent.sid
+
+
+def _sender_of(message: Message) -> str | None:
+    """Return the branch's own SMS sender for its message, if it has one: the worker sees the branch and answers it."""
+    if message.franchise_id is None:
+        return None
+    franchise = db.session.get(Franchise, message.franchise_id)  # one query per job: the session keeps it
+    return franchise.sms_sender if franchise is not None else None
 
 
 def record_permanent_error(worker: Worker, code: int | None) -> None:

@@ -24,7 +24,8 @@ def sms_inbound():
     sid, sender = request.form.get("MessageSid", ""), request.form.get("From", "")
     if not sid or not sender or len(sid) > 64:
         abort(400, "MessageSid and From are required.")
-    answer = inbound.handle_inbound(sid, sender, request.form.get("Body", ""))
+    answer = inbound.handle_inbound(sid, sender, request.form.get("Body", ""), request.form.get("To"),
+                                    request.form.get("MessagingServiceSid"))
     return Response(gateway.twiml(answer), mimetype="application/xml")
 
 

@@ -110,6 +110,12 @@ def save_franchise(franchise: Franchise | None, data: dict) -> Franchise:
         holder = official_for(values["region_id"])
         if holder is not None and holder.id != franchise.id:
             raise FranchiseError(_official_taken(holder))
+    if values["sms_sender"] and values["status"] != "terminated":
+        locks.lock_name(f"sms-sender-{values['sms_sender']}")  # a reply to it names one branch
+        other = sender_owner(values["sms_sender"])
+        if other is not None and other.id != franchise.id:
+            raise FranchiseError(_l("%(sender)s is the SMS sender of %(holder)s already; a reply to it must name "
+                                    "one branch.", sender=values["sms_sender"], holder=other.name))
     for key in EDITABLE:
         setattr(franchise, key, values[key])
     db.session.add(franchise)
@@ -121,6 +127,14 @@ def save_franchise(franchise: Franchise | None, data: dict) -> Franchise:
         raise FranchiseError(_official_taken(holder) if holder else _l("The franchise could not be saved.")) from None
     db.session.commit()
     return franchise
+
+
+def sender_owner(sender: str | None) -> Franchise | None:
+    """Return the franchise (not terminated) whose own SMS sender (number or Messaging Service SID) this is."""
+    if not sender:
+        return None
+    return db.session.scalar(select(Franchise).where(Franchise.sms_sender == sender, Franchise.status != "terminated")
+                             .order_by(Franchise.id).limit(1))
 
 
 def _is_official(values: dict) -> bool:

@@ -141,3 +141,19 @@ def test_only_head_office_administrators_edit_franchises(client, auth, db, city,
     assert client.post(f"/franchises/{city.a.id}/edit", data=form(city, name="Renamed")).status_code == 403
     db.session.expire_all()
     assert db.session.get(Franchise, city.a.id).name == "Alpha Moscow"
+
+
+def test_a_sender_another_branch_uses_is_refused_naming_it(client, auth, db, city):
+    """A reply to a branch's own sender is that branch's: two branches cannot share one."""
+    city.a.sms_sender = "+79123456789"
+    db.session.commit()
+    auth.login(city.admin.email)
+    response = client.post(f"/franchises/{city.b.id}/edit", data=form(city, name=city.b.name))
+    assert response.status_code == 400
+    assert "+79123456789 is the SMS sender of Alpha Moscow already" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Franchise, city.b.id).sms_sender is None
+    # A keeping its own sender while other fields change is no clash
+    response = client.post(f"/franchises/{city.a.id}/edit",
+                           data=form(city, name=city.a.name, tier="official", sms_sender="+79123456789"))
+    assert response.status_code == 302
