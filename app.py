@@ -30,6 +30,7 @@ def register_models() -> None:
     import franchise.models  # noqa: F401
     import leads.models  # noqa: F401
     import orders.models  # noqa: F401
+    import orders.tally  # noqa: F401  (counts an order's tally again whenever its marks are flushed)
     import ratings.models  # noqa: F401
     import royalty.models  # noqa: F401
     import workers.models  # noqa: F401

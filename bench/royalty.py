@@ -18,6 +18,7 @@ from core.money import round_money
 from extensions import db
 from franchise.models import Franchise, Region
 from orders.models import Attendance, Order
+from orders.tally import WORKED
 from royalty import arithmetic
 from royalty import service as royalty
 from royalty.models import Statement, StatementLine
@@ -41,6 +42,7 @@ def run(app) -> dict:
     seed_s = time.perf_counter() - seeded
     franchises = db.session.scalar(select(func.count()).select_from(Franchise).where(Franchise.tier != "head_office"))
     marks = db.session.scalar(select(func.count()).select_from(Attendance))
+    _forget(last)  # a run again finds the last month closed by the naive way
     _forget(before)
     royalty.close_month(before, now=now)
     ours = []
@@ -112,6 +114,15 @@ def _year(first: str) -> None:
         FROM "order" o CROSS JOIN pool
         CROSS JOIN LATERAL generate_series(0, CASE WHEN o.id % 3 = 0 THEN 6 ELSE 5 END) AS k
         WHERE o.work_type = 'loading' AND o.code IS NULL AND o.created_at >= :start"""), {"start": start})
+    db.session.execute(text(f"""
+        UPDATE "order" o SET tally_hours = t.hours, tally_came = t.came, tally_marks = t.marks,
+                             tally_no_shows = t.no_shows
+        FROM (SELECT order_id, COALESCE(SUM(hours) FILTER (WHERE outcome IN {WORKED}), 0) AS hours,
+                     COUNT(*) FILTER (WHERE outcome IN {WORKED}) AS came, COUNT(*) AS marks,
+                     COUNT(*) FILTER (WHERE outcome = 'no_show') AS no_shows
+              FROM attendance GROUP BY order_id) t
+        WHERE t.order_id = o.id AND o.work_type = 'loading' AND o.code IS NULL AND o.created_at >= :start"""),
+        {"start": start})  # each order's tally, as orders.tally counts it
     db.session.commit()
     db.session.execute(text("ANALYZE attendance"))
     db.session.execute(text('ANALYZE "order"'))
@@ -146,8 +157,8 @@ def _naive_close(period: str) -> None:
         lines = []
         for order in orders:
             marks = db.session.scalars(select(Attendance).where(Attendance.order_id == order.id)).all()
-            hours = sum((m.hours for m in marks if m.outcome in royalty.WORKED and m.hours is not None), Decimal(0))
-            if not any(m.outcome in royalty.WORKED for m in marks):
+            hours = sum((m.hours for m in marks if m.outcome in WORKED and m.hours is not None), Decimal(0))
+            if not any(m.outcome in WORKED for m in marks):
                 continue
             billed = round_money(hours * order.bill_rate)
             lines.append(arithmetic.order_line(order.id, order.code or "", period, hours, billed, franchise.royalty_rate))

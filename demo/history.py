@@ -25,6 +25,7 @@ from dispatch.models import Offer
 from extensions import db
 from franchise.models import Franchise, Region
 from orders.models import Attendance, Order
+from orders.tally import retally
 from ratings import formulas
 from ratings.models import RatingEvent
 from royalty import arithmetic
@@ -169,7 +170,8 @@ class _Log:
         if offers:
             db.session.execute(insert(Offer), offers)
         if marks:
-            db.session.execute(insert(Attendance), marks)
+            db.session.execute(insert(Attendance), marks)  # past the session's flush: tallied here
+            retally(db.session.connection(), ids, db.session, touch=False)
         self.pending = []
 
 

@@ -20,6 +20,7 @@ from dispatch import service as dispatch
 from extensions import db
 from orders import service as order_service
 from orders.models import ATTENDANCE_OUTCOMES, Attendance, Order
+from orders.tally import WORKED
 from ratings import service as ratings_service
 from workers.models import Worker
 
@@ -215,7 +216,6 @@ def outcome_counts(orders: list[Order]) -> dict[int, list[tuple[str, int]]]:
     return {order_id: [(o, by[o]) for o in ATTENDANCE_OUTCOMES if o in by] for order_id, by in counts.items()}
 
 
-WORKED = ("came", "late", "left_early")  # outcomes that put hours on the bill
 
 
 def money(order: Order) -> dict | None:

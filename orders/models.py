@@ -17,6 +17,7 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     __table_args__ = (
         Index("uq_order_live_code", "code", unique=True, postgresql_where=text("code_live"),
               sqlite_where=text("code_live")),
+        Index("ix_order_updated_at", "updated_at"),  # the month close looks for shifts changed since a statement
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +46,12 @@ class Order(FranchiseOwnedMixin, TimestampMixin, SoftDeleteMixin, db.Model):
     foreman_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(String(200))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # Counted from the order's attendance marks whenever they change (orders.tally): hours of the workers who
+    # came, were late or left early; how many of them; all marks; no-shows.
+    tally_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"), server_default="0")
+    tally_came: Mapped[int] = mapped_column(default=0, server_default="0")
+    tally_marks: Mapped[int] = mapped_column(default=0, server_default="0")
+    tally_no_shows: Mapped[int] = mapped_column(default=0, server_default="0")
 
     region = relationship("Region")
     client = relationship("Client")

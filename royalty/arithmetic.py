@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Optional
+from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from core.money import round_money
@@ -103,8 +103,20 @@ class Totals:
 
 def totals(lines: list[Line]) -> Totals:
     """Add up a statement's lines; the total is the sum of every line's amount, to the kopeck."""
-    def of(kind, field):
-        return sum((getattr(line, field) for line in lines if line.kind == kind), ZERO)
+    return counted_totals((line, 1) for line in lines)
 
-    return Totals(turnover=of("order", "billed"), royalty=of("order", "amount"), fixed_fee=of("fee", "amount"),
-                  adjustments=of("adjustment", "amount"), total=sum((line.amount for line in lines), ZERO))
+
+def counted_totals(counted: Iterable[tuple[Line, int]]) -> Totals:
+    """Add up (line, how many times it occurs) as totals() adds up the lines written out that many times."""
+    turnover = royalty = fixed_fee = adjustments = total = ZERO
+    for line, times in counted:
+        amount = line.amount * times
+        total += amount
+        if line.kind == "order":
+            turnover += line.billed * times
+            royalty += amount
+        elif line.kind == "fee":
+            fixed_fee += amount
+        elif line.kind == "adjustment":
+            adjustments += amount
+    return Totals(turnover=turnover, royalty=royalty, fixed_fee=fixed_fee, adjustments=adjustments, total=total)

@@ -12,16 +12,15 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, insert, or_, and_, select
 
-from core import locks
+from core import bulk, locks
 from core.i18n import lazy_gettext as _l
 from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Franchise, Region
-from orders.models import Attendance, Order
+from orders.models import Order
 from royalty import arithmetic
 from royalty.models import RoyaltyPayment, Statement, StatementLine
 
-WORKED = ("came", "late", "left_early")  # outcomes that put hours on the bill
 CLOSED = ("completed", "invoiced")  # orders whose attendance is final
 ZERO = Decimal("0.00")
 
@@ -42,12 +41,10 @@ def _bounds(period: str) -> dict[int, tuple[datetime, datetime]]:
 
 
 def _billable():
-    """Per closed order with worked hours: id, code, franchise, region, start, bill rate, hours."""
+    """Per closed order someone worked on: id, code, franchise, region, start, bill rate, hours (its tally)."""
     return (select(Order.id, Order.code, Order.franchise_id, Order.region_id, Order.starts_at, Order.bill_rate,
-                   func.coalesce(func.sum(Attendance.hours), 0))
-            .join(Attendance, Attendance.order_id == Order.id)
-            .where(Order.status.in_(CLOSED), Attendance.outcome.in_(WORKED))
-            .group_by(Order.id, Order.code, Order.franchise_id, Order.region_id, Order.starts_at, Order.bill_rate))
+                   Order.tally_hours)
+            .where(Order.status.in_(CLOSED), Order.tally_came > 0))
 
 
 def _in_month(bounds: dict[int, tuple[datetime, datetime]]):
@@ -105,8 +102,7 @@ def _issue(period: str, franchises: list[Franchise], bounds, by) -> None:
     ids = db.session.scalars(insert(Statement).returning(Statement.id, sort_by_parameter_order=True), heads).all()
     rows = [{"statement_id": statement_id, "franchise_id": franchise.id, **vars(line)}
             for statement_id, franchise in zip(ids, franchises) for line in lines[franchise.id]]
-    if rows:
-        db.session.execute(insert(StatementLine), rows)
+    bulk.copy_rows(StatementLine.__table__, rows)  # one stream, not an INSERT per line
 
 
 def _aware(moment: datetime) -> datetime:
@@ -124,11 +120,9 @@ def _adjustments(period: str, franchises: list[Franchise], bounds):
     stated_months = set(db.session.execute(select(Statement.franchise_id, Statement.period)
                                            .where(Statement.franchise_id.in_(list(last_issued)))).all())
     since = min(last_issued.values())
-    # marks changed, or the order itself (closed late), since the franchise's last statement
-    touched = select(Order.id).where(
-        Order.franchise_id.in_(list(last_issued)),
-        or_(Order.updated_at >= since,
-            Order.id.in_(select(Attendance.order_id).where(Attendance.updated_at >= since))))
+    # marks changed (its tally is counted again, and its updated_at moves), or the order itself (closed late),
+    # since the franchise's last statement
+    touched = select(Order.id).where(Order.franchise_id.in_(list(last_issued)), Order.updated_at >= since)
     current = db.session.execute(_billable().where(Order.id.in_(touched))).all()
     zones = {r.id: r.timezone for r in db.session.scalars(select(Region))}
     candidates = {row[0]: row for row in current

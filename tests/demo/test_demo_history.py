@@ -37,6 +37,20 @@ def test_months_of_shifts_were_worked_and_marked(db, lived):
     assert franchises_with_shifts == 9  # every franchise (head office takes none)
 
 
+def test_every_orders_tally_is_its_marks(db, lived):
+    """The history is written in bulk, past the session: each order's tally still counts its own marks."""
+    worked = Attendance.outcome.in_(("came", "late", "left_early"))
+    counted = {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(Attendance.order_id, func.coalesce(func.sum(Attendance.hours).filter(worked), 0),
+               func.count().filter(worked), func.count(), func.count().filter(Attendance.outcome == "no_show"))
+        .group_by(Attendance.order_id))}
+    tallies = {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(Order.id, Order.tally_hours, Order.tally_came, Order.tally_marks, Order.tally_no_shows))}
+    assert len(counted) > 300
+    assert all(tallies[order_id] == figures for order_id, figures in counted.items())
+    assert all(figures == (0, 0, 0, 0) for order_id, figures in tallies.items() if order_id not in counted)
+
+
 def test_nobody_holds_two_shifts_at_once(db, lived):
     a, b = Offer.__table__.alias("a"), Offer.__table__.alias("b")
     clashes = db.session.scalar(select(func.count()).select_from(a).join(b, and_(
