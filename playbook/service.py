@@ -1,4 +1,4 @@
-"""The playbook's operations: upload, replace and withdraw documents; list and serve them by tier, stamped and logged."""
+"""The playbook's operations: upload, replace, withdraw; list and serve documents by tier, stamped and logged."""
 from dataclasses import dataclass
 from datetime import datetime
 

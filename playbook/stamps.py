@@ -95,7 +95,7 @@ def _image_font(font_path: str | None, size: int):
 
 
 def _fit(stamp: str, width: int, font_path: str | None):
-    """Return the stamp's lines and the largest font (8 to 24 px) that fits them in width; split it in two if need be."""
+    """Return the stamp's lines and the largest font (8 to 24 px) fitting them in width, split in two if need be."""
     halves = stamp.split(", ")
     middle = max(len(halves) // 2, 1)
     for lines in ([stamp], [", ".join(halves[:middle]) + ",", ", ".join(halves[middle:])]):
