@@ -31,6 +31,7 @@ def register_models() -> None:
     import leads.models  # noqa: F401
     import orders.models  # noqa: F401
     import orders.tally  # noqa: F401  (counts an order's tally again whenever its marks are flushed)
+    import playbook.models  # noqa: F401
     import ratings.models  # noqa: F401
     import royalty.models  # noqa: F401
     import workers.models  # noqa: F401
@@ -72,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     import franchise.routes  # noqa: F401
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
+    import playbook.routes  # noqa: F401
     import ratings.routes  # noqa: F401
     import royalty.routes  # noqa: F401
     import workers.api  # noqa: F401
@@ -87,13 +89,14 @@ def register_blueprints(app: Flask) -> None:
     from leads import bp as leads_bp
     from orders import api_bp as orders_api_bp
     from orders import bp as orders_bp
+    from playbook import bp as playbook_bp
     from ratings import bp as ratings_bp
     from royalty import bp as royalty_bp
     from workers import api_bp as workers_api_bp
     from workers import bp as workers_bp
 
-    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, royalty_bp, sms_bp,
-               dispatch_bp):
+    for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, royalty_bp, playbook_bp,
+               sms_bp, dispatch_bp):
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
     for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp):

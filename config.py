@@ -77,6 +77,10 @@ class Config:
     DEFAULT_PHONE_REGION = "RU"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    # The playbook: the largest document head office may upload (under MAX_CONTENT_LENGTH, which refuses first),
+    # and the font the stamp on a served copy is drawn in (Cyrillic names need it; Debian's fonts-dejavu-core).
+    PLAYBOOK_MAX_MB = int(os.environ.get("PLAYBOOK_MAX_MB", "10"))
+    PLAYBOOK_STAMP_FONT = os.environ.get("PLAYBOOK_STAMP_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
     API_TITLE = "Artel API"
     API_VERSION = "v1"

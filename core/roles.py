@@ -58,6 +58,9 @@ ACTIONS: dict[str, Action] = {
     "franchises.manage": _allow(*ADMIN_ONLY, head_office=True),  # add franchises, edit contracts, packages, senders
     "regions.view": _allow(*EVERYONE),  # reference data every form needs
     "leads.route": _allow("callcentre"),
+    # the playbook: a franchise reads the documents its package includes (playbook.service), head office all
+    "playbook.view": _allow("partner", "dispatcher", "recruiter"),
+    "playbook.manage": _allow(*ADMIN_ONLY, head_office=True),  # upload, replace, withdraw; the access log
     # clients and their sites
     "clients.view": _allow(*DISPATCHING),
     "clients.edit": _allow(*DISPATCHING),

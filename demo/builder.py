@@ -9,6 +9,7 @@ rating event (shifts, no-shows, rating: his record before the demo begins), and 
 rating, reliability and shift count are what the formulas give for it, so the first
 attendance recorded for him builds on that record.
 """
+import io
 import math
 import random
 from decimal import Decimal
@@ -25,6 +26,8 @@ from demo import history
 from extensions import db
 from franchise.models import Franchise, Region
 from orders.models import RateCard
+from playbook import files as playbook_files
+from playbook import service as playbook
 from ratings import formulas
 from ratings.models import RatingEvent
 from workers.availability import ALL_HOURS, hours_mask
@@ -70,6 +73,27 @@ SITE_NAMES = {"indoor_warm": "Тёплый склад", "indoor_cold": "Холо
 MOBILE_PREFIXES = (900, 901, 902, 903, 904, 905, 906, 908, 909, 910, 912, 913, 914, 915, 916, 917, 918, 919,
                    920, 921, 922, 923, 924, 925, 926, 927, 928, 929, 950, 951, 952, 953, 960, 961, 962,
                    963, 964, 965, 966, 967, 968, 977, 978, 980, 981, 982, 983, 984, 985, 986, 987, 988, 989)
+# The playbook: (package from, title, description, file name, text); files go under UPLOAD_FOLDER/playbook.
+PLAYBOOK = (
+    ("basic", "Стандарт бригады грузчиков", "Как бригада приезжает, работает и сдаёт смену.", "brigada.md",
+     "# Стандарт бригады\n\n1. Бригадир на месте за 15 минут до начала смены.\n2. Перекличка по списку заказа.\n"
+     "3. Спецодежда и перчатки — у каждого.\n4. Перерыв 15 минут каждые 3 часа.\n5. Итоги смены — в листе явки.\n"),
+    ("basic", "Скрипт разговора с клиентом", "Что спросить, чтобы заказ был полным.", "script.txt",
+     "Здравствуйте! Сколько человек, на какой адрес, с какого часа и на сколько часов?\n"
+     "Какие условия: тёплый склад, улица, высота? Нужен ли инструмент?\n"
+     "Кто встретит бригаду на месте и по какому телефону?\n"),
+    ("brand", "Брендбук франшизы", "Логотип, цвета, вывеска, визитки, сайт.", "brandbook.md",
+     "# Брендбук\n\nЛоготип — только из архива головного офиса.\nОсновной цвет — тёмно-синий, акцент — оранжевый.\n"
+     "Форма сотрудников — синяя куртка с логотипом на спине.\n"),
+    ("brand", "Продвижение в городе", "Объявления, сайт и отзывы: что работает.", "marketing.txt",
+     "Лучше всего работают заявки с сайта и рекомендации постоянных клиентов.\n"
+     "Отвечайте на каждую заявку в течение 15 минут.\n"),
+    ("official", "Ценообразование для крупных клиентов", "Скидки за объём и минимальные ставки.", "prices.md",
+     "# Ценообразование\n\nОт 20 человек в смену — скидка до 10%.\nНиже ставки головного офиса не опускаться.\n"
+     "Договор на сезон снегоуборки — с предоплатой 30%.\n"),
+    ("official", "Тендеры и госзакупки", "Как участвовать и не работать в минус.", "tenders.txt",
+     "Проверяйте обеспечение заявки и сроки оплаты до подачи.\nСчитайте смены с учётом 30% невыходов.\n"),
+)
 EXTRA_TIERS = ("brand", "basic", "basic")  # past one official per city, basic packages sell best
 CHUNK = 5000
 
@@ -104,6 +128,7 @@ def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed:
         echo(f"{clients} clients with {sites} sites")
         _workers(rng, regions, workers, echo)
         _rate_cards(regions)
+        _playbook()
         past = history.build(rng, months, echo) if months else {}
         db.session.commit()
     except Exception:
@@ -214,6 +239,13 @@ def _rate_cards(regions) -> None:
                 cards.append(dict(region_id=region.id, work_type=work_type, conditions=conditions, min_headcount=10,
                                   pay_rate=pay, bill_rate=bill - Decimal("10.00")))
     db.session.execute(insert(RateCard), cards)
+
+
+def _playbook() -> None:
+    """Add the playbook's documents, two per package, as head office's plain text."""
+    for tier, title, description, filename, text in PLAYBOOK:
+        upload = playbook_files.inspect_upload(io.BytesIO(text.encode("utf-8")), filename)
+        playbook.draft_document(title, description, tier, upload, by=None)
 
 
 def _phones(rng, count):

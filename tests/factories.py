@@ -1,4 +1,5 @@
 """Rows for tests, committed like the product commits them."""
+import io
 import itertools
 from decimal import Decimal
 from types import SimpleNamespace
@@ -144,3 +145,15 @@ def lead(franchise, **kw) -> "Lead":
     _save(LeadEvent(lead_id=made.id, kind="routed", reason="official", details={"franchise": franchise.name},
                     franchise_id=made.franchise_id, at=made.routed_at))
     return made
+
+
+def playbook_document(min_tier="basic", title=None, data=b"Step 1. Open the gate.\nStep 2. Count the crew.\n",
+                      filename="guide.txt", by=None) -> "PlaybookDocument":
+    """A document with its first version stored under UPLOAD_FOLDER (point it at a temporary folder)."""
+    from playbook import files, service
+
+    n = next(_seq)
+    document = service.draft_document(title or f"Guide {n}", f"About guide {n}", min_tier,
+                                      files.inspect_upload(io.BytesIO(data), filename), by)
+    db.session.commit()
+    return document

@@ -13,7 +13,8 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "clients", "demo", "dispatch", "franchise", "leads", "orders", "ratings", "royalty", "workers")
+PACKAGES = ("core", "clients", "demo", "dispatch", "franchise", "leads", "orders", "playbook", "ratings", "royalty",
+            "workers")
 DOMAIN = tuple(p for p in PACKAGES if p != "core")
 
 

@@ -23,6 +23,7 @@ from leads.models import Lead, LeadEvent
 from core.timeutil import utcnow
 from dispatch.models import Alert, Message, MessageReader, Offer
 from orders.models import Order, RateCard
+from playbook.models import PlaybookAccess, PlaybookDocument, PlaybookVersion
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
 from royalty.models import RoyaltyPayment, Statement, StatementLine
@@ -35,7 +36,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 # URL arguments named after something other than their table
-ARG_TABLES = {"blackout": "worker_blackout"}
+ARG_TABLES = {"blackout": "worker_blackout", "document": "playbook_document"}
 
 
 def _b_rows(net, db):
@@ -71,7 +72,17 @@ def _b_rows(net, db):
                                   amount=Decimal("136375.95")))
     factories._save(RoyaltyPayment(statement_id=statement.id, franchise_id=net.b.id, amount=Decimal("100.00"),
                                    paid_on=date(2026, 11, 2), reference="B-secret payment"))
+    # Playbook documents are head office's, gated by package tier, not owned by B: A is official and reads every
+    # live one, so the document the walk names is one withdrawn from every franchise; B's reads of it stay B's.
+    document = factories._save(PlaybookDocument(title="B-secret withdrawn manual", description="", min_tier="basic",
+                                                withdrawn_at=utcnow()))
+    version = factories._save(PlaybookVersion(document_id=document.id, number=1, kind="pdf", size=1, sha256="0" * 64,
+                                              content_type="application/pdf", filename="b-secret.pdf",
+                                              stored_name="b-secret.pdf"))
+    factories._save(PlaybookAccess(document_id=document.id, version_id=version.id, user_id=net.b_partner.id,
+                                   franchise_id=net.b.id, kind="download", client_address="10.9.9.9"))
     return {
+        "playbook_document": document.id,
         "lead": lead.id,
         "user": net.b_partner.id,
         "api_token": token.id,
@@ -120,6 +131,9 @@ def _snapshot(db, net):
         (Statement, Statement.franchise_id == net.b.id),
         (StatementLine, StatementLine.franchise_id == net.b.id),
         (RoyaltyPayment, RoyaltyPayment.franchise_id == net.b.id),
+        (PlaybookDocument, PlaybookDocument.id.is_not(None)),
+        (PlaybookVersion, PlaybookVersion.id.is_not(None)),
+        (PlaybookAccess, PlaybookAccess.franchise_id == net.b.id),
     ):
         for obj in db.session.scalars(select(model).where(where).execution_options(include_deleted=True)):
             rows.append((model.__name__, {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key != "updated_at"}))
@@ -210,6 +224,8 @@ def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     assert "B-secret" in client.get(f"/royalty/statements/{b_rows['statement']}").get_data(as_text=True)
     assert network.b.name in client.get("/royalty/").get_data(as_text=True)
     assert "b-secret work" in client.get("/orders/rates/").get_data(as_text=True)
+    assert "B-secret" in client.get(f"/playbook/{b_rows['playbook_document']}").get_data(as_text=True)
+    assert network.b.name in client.get("/playbook/log").get_data(as_text=True)
     card = client.get(f"/workers/{network.b_worker.id}").get_data(as_text=True)
     assert "909173" in card and "B-secret" in card  # head office sees B's shift and texts on the card
     history = client.get(f"/records/client/{network.b_client.id}/history")

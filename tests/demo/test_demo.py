@@ -14,6 +14,7 @@ from core.geo import haversine_km
 from core.models import User
 from extensions import db as _db
 from franchise.models import Franchise, Region
+from playbook.models import DOCUMENT_TIERS, PlaybookDocument
 from ratings import service as ratings
 from ratings.models import RatingEvent
 from workers.models import Worker
@@ -129,6 +130,7 @@ def sqlite_network(path, seed):
     """Generate a network on a fresh SQLite file made by create_all; return its workers' figures."""
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config.update(UPLOAD_FOLDER=str(path.parent / "uploads"), PLAYBOOK_MAX_MB=10)  # the playbook's files
     _db.init_app(app)
     with app.app_context():
         _db.create_all()
@@ -158,3 +160,10 @@ def test_the_cli_prints_logins_and_skips_when_present(app, db):
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "already present" in again.output
     assert count(db, Worker) == 500
+
+
+def test_the_playbook_has_documents_for_every_package(db, generated, upload_folder):
+    documents = list(db.session.scalars(select(PlaybookDocument)))
+    assert {d.min_tier for d in documents} == set(DOCUMENT_TIERS)
+    for document in documents:
+        assert (upload_folder / "playbook" / document.current.stored_name).read_bytes().decode("utf-8").strip()
