@@ -247,6 +247,29 @@ def branch_timezone(franchise_id: int | None, region_id: int | None = None) -> s
     return zone or HEAD_OFFICE_TIMEZONE
 
 
+def expire_lead(lead_id: int, franchise_id: int, now: datetime) -> bool:
+    """Pass the lead on to the next branch if franchise_id still holds it past its deadline; commit.
+    Return whether it moved.
+
+    Decided under the lead's row lock on the row as committed now, so a second run (another
+    worker's sweep, a repeated job) or a run after the branch accepted or declined does nothing.
+    Both branches are told: the one that lost it and the one it reaches.
+    """
+    lead = locks.lock(Lead, lead_id)
+    if (lead is None or lead.status != "routed" or lead.franchise_id != franchise_id
+            or lead.sla_due_at is None or lead.sla_due_at > now):
+        db.session.rollback()
+        return False
+    name = db.session.scalar(network_wide(select(Franchise.name).where(Franchise.id == franchise_id), Franchise))
+    expired = _log(lead, "expired", "sla_expired", {
+        "franchise": name or "—", "minutes": current_app.config["LEAD_SLA_MINUTES"]}, at=now)
+    db.session.flush()
+    promises.tell_branch(expired.id)
+    route_lead(lead, now=now)
+    db.session.commit()
+    return True
+
+
 def _log(lead: Lead, kind: str, reason: str | None, details: dict, *, note=None, by=None,
          franchise_id: int | None = None, at: datetime | None = None) -> LeadEvent:
     event = LeadEvent(lead_id=lead.id, at=at or utcnow(), kind=kind, reason=reason, details=details, note=note or None,

@@ -62,4 +62,4 @@ def describe(reason: str | None, details: dict) -> str:
 # SMS to a branch's duty phone (leads.service), in its partner's language; within two segments.
 SMS_REACHED = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s. Accept it by %(due)s: %(url)s")
 SMS_REACHED_NO_SLA = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s: %(url)s")
-SMS_EXPIRED = _l("Artel: lead %(id)s was not accepted in time and went to %(franchise)s.")
+SMS_EXPIRED = _l("Artel: lead %(id)s was not accepted in time and went on to the next branch.")
