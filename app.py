@@ -41,6 +41,7 @@ def register_periodic_tasks() -> None:
     """Import the modules whose tasks run every tick beside the job worker (core.queue.every_tick)."""
     import core.outbox  # noqa: F401  (the relay)
     import dispatch.sweep  # noqa: F401  (reminders, alerts, and work a killed job left undone)
+    import leads.jobs  # noqa: F401  (leads whose branch let the SLA run out go on to the next)
 
 
 def register_converters(app: Flask) -> None:

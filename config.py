@@ -127,6 +127,14 @@ class Config:
     # region's radius goes to the nearest region this close, else to head office.
     LEAD_DUPLICATE_HOURS = float(os.environ.get("LEAD_DUPLICATE_HOURS", "24"))
     LEAD_NEAREST_KM = float(os.environ.get("LEAD_NEAREST_KM", "100"))
+    # A branch must accept a lead routed to it within LEAD_SLA_MINUTES of its working time (these hours
+    # on these days, in its region's zone), else the lead goes on to the next branch (leads.sla, leads.jobs).
+    LEAD_SLA_MINUTES = int(os.environ.get("LEAD_SLA_MINUTES", "15"))
+    LEAD_WORKING_HOURS = os.environ.get("LEAD_WORKING_HOURS", "09:00-18:00")
+    LEAD_WORKING_DAYS = os.environ.get("LEAD_WORKING_DAYS", "mon-sun")
+    LEAD_SLA_SWEEP_SECONDS = int(os.environ.get("LEAD_SLA_SWEEP_SECONDS", "20"))
+    # Round robin among a region's non-official branches is weighted by what they did with this many days' leads.
+    LEAD_ROUTING_DAYS = int(os.environ.get("LEAD_ROUTING_DAYS", "90"))
 
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 

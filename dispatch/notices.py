@@ -25,12 +25,21 @@ def notify(worker, order, kind: str, body: str, franchise_id: int | None = None)
     """
     if worker.opted_out:
         return None
-    message = Message(direction="out", kind=kind, phone=worker.phone, body=body, status="queued",
-                      worker_id=worker.id, order_id=order.id if order is not None else None,
-                      region_id=worker.region_id, franchise_id=order.franchise_id if order is not None else franchise_id)
+    return _queue(Message(direction="out", kind=kind, phone=worker.phone, body=body, status="queued",
+                          worker_id=worker.id, order_id=order.id if order is not None else None, region_id=worker.region_id,
+                          franchise_id=order.franchise_id if order is not None else franchise_id), urgent(order))
+
+
+def notify_staff(phone: str, kind: str, body: str, franchise_id: int | None, region_id: int | None) -> Message:
+    """Queue body to a staff phone, not a worker's (a branch's duty phone): at once, on the urgent queue (the caller commits)."""
+    return _queue(Message(direction="out", kind=kind, phone=phone, body=body, status="queued",
+                          region_id=region_id, franchise_id=franchise_id), True)
+
+
+def _queue(message: Message, on_urgent: bool) -> Message:
     db.session.add(message)
     db.session.flush()
-    promise = promises.send_message(message.id, urgent(order))
+    promise = promises.send_message(message.id, on_urgent)
     db.session.flush()
     message.outbox_id = promise.id  # the sweep looks for this job before it takes the message up again
     return message

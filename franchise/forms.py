@@ -1,4 +1,5 @@
-"""Head office's franchise form: brand and legal name, package, region, contract, royalty, fee, SMS sender."""
+"""Head office's franchise form: brand and legal name, package, region, contract, royalty, fee, SMS sender,
+duty phone."""
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -20,5 +21,7 @@ class FranchiseForm(FlaskForm):
                                validators=[InputRequired(), NumberRange(0, 10**9)])
     contract_start = DateField(_l("Contract from"), validators=[Optional()])
     contract_end = DateField(_l("Contract until"), validators=[Optional()])
+    duty_phone = StringField(_l("Duty phone for leads (told by SMS of each lead routed here)"),
+                             validators=[Optional(), Length(max=32)])
     sms_sender = StringField(_l("Own SMS sender (number or Messaging Service SID; empty: the network's)"),
                              validators=[Optional(), Length(max=34)])

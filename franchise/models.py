@@ -57,6 +57,7 @@ class Franchise(TimestampMixin, SoftDeleteMixin, db.Model):
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     royalty_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.15"))
     sms_sender: Mapped[Optional[str]] = mapped_column(String(34))  # E.164, or a Messaging Service SID (MG + 32)
+    duty_phone: Mapped[Optional[str]] = mapped_column(String(20))  # E.164: told by SMS of each lead routed here
     monthly_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"), server_default="0")
 
     region = relationship("Region", back_populates="franchises")

@@ -92,7 +92,7 @@ class FranchiseError(Exception):
 
 MESSAGING_SERVICE = re.compile(r"^MG[0-9a-f]{32}$")
 EDITABLE = ("name", "legal_name", "tier", "status", "region_id", "royalty_rate", "monthly_fee", "contract_start",
-            "contract_end", "sms_sender")
+            "contract_end", "sms_sender", "duty_phone")
 
 
 def save_franchise(franchise: Franchise | None, data: dict) -> Franchise:
@@ -165,7 +165,19 @@ def _checked(data: dict) -> dict:
     if isinstance(start, date) and isinstance(end, date) and end < start:
         raise FranchiseError(_l("The contract ends before it starts."))
     values["sms_sender"] = _sender(values["sms_sender"])
+    values["duty_phone"] = _duty_phone(values["duty_phone"])
     return values
+
+
+def _duty_phone(raw: str | None) -> str | None:
+    """Return the phone the branch is told of its leads on (E.164), or None."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    phone = try_normalize_phone(raw)
+    if phone is None:
+        raise FranchiseError(_l("The duty phone is not a phone number we can send an SMS to."))
+    return phone
 
 
 def _sender(raw: str | None) -> str | None:

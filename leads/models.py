@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, inspect
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import TimestampMixin
@@ -41,6 +41,9 @@ class Lead(TimestampMixin, db.Model):
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
     franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)
     routed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # When the branch's time to accept runs out (leads.sla); NULL once answered, or with head office,
+    # which has no SLA: the expiry sweep reads only this index.
+    sla_due_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
     client_id: Mapped[Optional[int]] = mapped_column(ForeignKey("client.id"))
     order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("order.id"))
     taken_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
@@ -73,12 +76,15 @@ class LeadEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    kind: Mapped[str] = mapped_column(String(16))  # taken | routed | repeat_call | declined | accepted | converted | lost
+    kind: Mapped[str] = mapped_column(String(16))  # taken | routed | repeat_call | declined | expired | accepted | lost
     reason: Mapped[Optional[str]] = mapped_column(String(32))  # a code of leads.texts.REASONS
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # figures the reason's text names
     note: Mapped[Optional[str]] = mapped_column(Text)  # what a person wrote (a decline's reason)
     franchise_id: Mapped[Optional[int]] = mapped_column(ForeignKey("franchise.id"), index=True)  # where it went
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    # A step that hands the lead to a franchise (routed) or takes it away (expired) is told to the
+    # franchise's duty phone once (leads.jobs.tell_branch); NULL: not yet.
+    told_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     lead = relationship("Lead", back_populates="events")
     franchise = relationship("Franchise")
@@ -86,3 +92,7 @@ class LeadEvent(db.Model):
 
 
 Index("ix_lead_event_routed", LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.at)
+TOLD_KINDS = ("routed", "expired")
+_UNTOLD = text("told_at IS NULL AND kind IN ('routed', 'expired') AND franchise_id IS NOT NULL")
+# what the expiry sweep looks through for a branch not yet told (its job lost): only those steps
+Index("ix_lead_event_untold", LeadEvent.at, postgresql_where=_UNTOLD, sqlite_where=_UNTOLD)

@@ -17,6 +17,7 @@ bp.add_app_template_global(partial(label, texts.SOURCE_LABELS), "lead_source_lab
 changes.CODED.update({("lead", "status"): texts.STATUS_LABELS, ("lead", "source"): texts.SOURCE_LABELS})
 bp.add_app_template_global(partial(label, texts.KINDS), "lead_event_label")
 bp.add_app_template_global(texts.describe, "lead_reason")
+bp.add_app_template_global(service.waiting_count, "leads_waiting")  # the nav's badge
 
 
 @bp.route("/")

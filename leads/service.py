@@ -17,7 +17,7 @@ from core.timeutil import utcnow
 from extensions import db
 from franchise.models import Franchise, Region
 from franchise.service import list_franchises, list_regions
-from leads import routing, texts
+from leads import promises, routing, sla, texts
 from leads.models import OPEN_STATUSES, Lead, LeadEvent
 from orders import service as orders_service
 
@@ -153,17 +153,31 @@ def _areas() -> list[routing.Area]:
 
 # --- routing ------------------------------------------------------------------------------
 
-def _branches(region_id: int | None) -> list[routing.Branch]:
-    """Return the region's active franchises (every franchise's, whoever asks) with their last lead's time."""
+def _branches(region_id: int | None, now: datetime) -> list[routing.Branch]:
+    """Return the region's active franchises (every franchise's, whoever asks) with their last lead's time
+    and what each did with its leads of the last LEAD_ROUTING_DAYS (the weights of leads.routing)."""
     if region_id is None:
         return []
     rows = db.session.execute(network_wide(select(Franchise.id, Franchise.name, Franchise.tier).where(
         Franchise.region_id == region_id, Franchise.status == "active", Franchise.tier != "head_office"),
         Franchise)).all()
     ids = [r.id for r in rows]
+    if not ids:
+        return []
     last = dict(db.session.execute(select(LeadEvent.franchise_id, func.max(LeadEvent.at)).where(
-        LeadEvent.kind == "routed", LeadEvent.franchise_id.in_(ids)).group_by(LeadEvent.franchise_id)).all()) if ids else {}
-    return [routing.Branch(r.id, r.name, r.tier, last.get(r.id)) for r in rows]
+        LeadEvent.kind == "routed", LeadEvent.franchise_id.in_(ids)).group_by(LeadEvent.franchise_id)).all())
+    since = now - timedelta(days=current_app.config["LEAD_ROUTING_DAYS"])
+    counts: dict[int, dict[str, int]] = {i: {"received": 0, "accepted": 0, "refused": 0, "converted": 0} for i in ids}
+    for franchise_id, kind, reason, n in db.session.execute(
+            select(LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.reason, func.count()).where(
+                LeadEvent.franchise_id.in_(ids), LeadEvent.kind.in_(("routed", "accepted", "declined", "expired")),
+                LeadEvent.at >= since).group_by(LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.reason)):
+        figure = {"routed": "received", "declined": "refused", "expired": "refused"}.get(kind)
+        if kind == "accepted":  # an accept logs its step, then what it made (reason "converted" or "no_draft")
+            figure = "accepted" if reason is None else "converted" if reason == "converted" else None
+        if figure:
+            counts[franchise_id][figure] += n
+    return [routing.Branch(r.id, r.name, r.tier, last.get(r.id), **counts[r.id]) for r in rows]
 
 
 def _head_office() -> tuple[int, str] | None:
@@ -178,31 +192,87 @@ def _tried(lead: Lead) -> set[int]:
         LeadEvent.lead_id == lead.id, LeadEvent.kind == "routed", LeadEvent.franchise_id.is_not(None))))
 
 
-def route_lead(lead: Lead, by=None) -> LeadEvent:
-    """Hand the lead to the next franchise by the rule (leads.routing), or head office; log why (no commit)."""
+def route_lead(lead: Lead, by=None, now: datetime | None = None) -> LeadEvent:
+    """Hand the lead to the next franchise by the rule (leads.routing), or head office; log why (no commit).
+
+    A branch must accept it by sla_due_at (leads.sla); head office, the last resort, has no
+    deadline. The franchise it reaches is told by SMS (leads.jobs.tell_branch, promised here).
+    """
+    now = now or utcnow()
     tried = _tried(lead)
-    decision = routing.choose_branch(_branches(lead.region_id), tried)
-    now = utcnow()
+    decision = routing.choose_branch(_branches(lead.region_id, now), tried)
     if decision.chosen is not None:
         target, reason, details = decision.chosen.id, decision.reason, decision.details
     else:
         head = _head_office()
         if head is not None and head[0] in tried:  # head office itself declined it
-            lead.status, lead.franchise_id = "lost", None
+            lead.status, lead.franchise_id, lead.sla_due_at = "lost", None, None
             return _log(lead, "lost", decision.reason, decision.details, by=by)
         target, reason = (head[0] if head else None), "head_office"
         details = {"before": decision.reason}
-    # no head-office franchise on record: the lead stays new, with the call centre
-    lead.franchise_id, lead.status, lead.routed_at = target, "routed" if target else "new", now
-    event = _log(lead, "routed", reason, details, by=by, franchise_id=target)
+    due = sla_deadline(target, lead.region_id, now) if decision.chosen is not None else None
+    # no head-office franchise on record: the lead stays new, with the call centre. The lead is changed in one
+    # go, after every read: a change after an autoflush would lose the hand-over tenancy allows (Lead).
+    lead.franchise_id, lead.status, lead.routed_at, lead.sla_due_at = target, "routed" if target else "new", now, due
+    event = _log(lead, "routed", reason, details, by=by, franchise_id=target, at=now)
     if reason == "head_office":
         event.note = texts.describe(decision.reason, decision.details) or None
+    if target is not None:
+        db.session.flush()
+        promises.tell_branch(event.id)
     return event
 
 
+def working_hours() -> sla.WorkingHours:
+    """Return the branches' working hours of the settings (LEAD_WORKING_HOURS on LEAD_WORKING_DAYS)."""
+    config = current_app.config
+    return sla.parse_working_hours(config["LEAD_WORKING_HOURS"], config["LEAD_WORKING_DAYS"])
+
+
+def sla_deadline(franchise_id: int, region_id: int | None, start: datetime) -> datetime:
+    """Return when a branch given a lead at start must have accepted it: LEAD_SLA_MINUTES of working time
+    in the zone of the branch's region."""
+    return sla.due_at(start, current_app.config["LEAD_SLA_MINUTES"], working_hours(),
+                      branch_timezone(franchise_id, region_id))
+
+
+def branch_timezone(franchise_id: int | None, region_id: int | None = None) -> str:
+    """Return the zone of the franchise's region, else of region_id, else head office's."""
+    zone = None
+    if franchise_id is not None:
+        zone = db.session.scalar(network_wide(select(Region.timezone).join(Franchise, Franchise.region_id == Region.id)
+                                              .where(Franchise.id == franchise_id), Franchise, Region))
+    if zone is None and region_id is not None:
+        zone = db.session.scalar(network_wide(select(Region.timezone).where(Region.id == region_id), Region))
+    return zone or HEAD_OFFICE_TIMEZONE
+
+
+def expire_lead(lead_id: int, franchise_id: int, now: datetime) -> bool:
+    """Pass the lead on to the next branch if franchise_id still holds it past its deadline; commit.
+    Return whether it moved.
+
+    Decided under the lead's row lock on the row as committed now, so a second run (another
+    worker's sweep, a repeated job) or a run after the branch accepted or declined does nothing.
+    Both branches are told: the one that lost it and the one it reaches.
+    """
+    lead = locks.lock(Lead, lead_id)
+    if (lead is None or lead.status != "routed" or lead.franchise_id != franchise_id
+            or lead.sla_due_at is None or lead.sla_due_at > now):
+        db.session.rollback()
+        return False
+    name = db.session.scalar(network_wide(select(Franchise.name).where(Franchise.id == franchise_id), Franchise))
+    expired = _log(lead, "expired", "sla_expired", {
+        "franchise": name or "—", "minutes": current_app.config["LEAD_SLA_MINUTES"]}, at=now)
+    db.session.flush()
+    promises.tell_branch(expired.id)
+    route_lead(lead, now=now)
+    db.session.commit()
+    return True
+
+
 def _log(lead: Lead, kind: str, reason: str | None, details: dict, *, note=None, by=None,
-         franchise_id: int | None = None) -> LeadEvent:
-    event = LeadEvent(lead_id=lead.id, at=utcnow(), kind=kind, reason=reason, details=details, note=note or None,
+         franchise_id: int | None = None, at: datetime | None = None) -> LeadEvent:
+    event = LeadEvent(lead_id=lead.id, at=at or utcnow(), kind=kind, reason=reason, details=details, note=note or None,
                       franchise_id=franchise_id if franchise_id is not None else lead.franchise_id,
                       user_id=getattr(by, "id", None))
     db.session.add(event)
@@ -213,6 +283,11 @@ def _log(lead: Lead, kind: str, reason: str | None, details: dict, *, note=None,
 
 def get_lead(lead_id: int) -> Lead | None:
     return db.session.get(Lead, lead_id)
+
+
+def waiting_count() -> int:
+    """Return how many of the viewer's leads wait for an answer (the inbox's first list; tenancy decides whose)."""
+    return db.session.scalar(select(func.count()).select_from(Lead).where(Lead.status == "routed")) or 0
 
 
 def inbox(limit: int = 100) -> tuple[list[Lead], list[Lead]]:
@@ -271,7 +346,7 @@ def accept_lead(lead_id: int, by=None) -> Lead:
                     address=lead.address, lat=lead.lat, lon=lead.lon)
         db.session.add(site)
         db.session.flush()
-    lead.client_id, lead.status = client.id, "accepted"
+    lead.client_id, lead.status, lead.sla_due_at = client.id, "accepted", None
     _log(lead, "accepted", None, {"client": client.name}, by=by)
     try:
         order = orders_service.new_order({

@@ -15,7 +15,8 @@ SOURCE_LABELS = {
     "referral": _l("referral"),
     "campaign": _l("campaign"),
 }
-# The reasons a LeadEvent gives, worded with the figures in its details.
+# The reasons a LeadEvent gives, worded with the figures in its details ("round_robin": the rule before
+# it was weighted, kept for the steps logged by it).
 REASONS = {
     "inside_region": _l("The address is in %(region)s, %(km)s km from its centre."),
     "nearest_region": _l("No region's radius holds the address: %(region)s is the nearest, %(km)s km away "
@@ -24,6 +25,10 @@ REASONS = {
     "official": _l("%(franchise)s is the region's official representative."),
     "round_robin": _l("Of the region's other franchises, %(franchise)s received a lead least recently "
                       "(round robin)."),
+    "weighted_round_robin": _l("Weighted round robin: of the region's %(others)s other franchises, %(franchise)s is "
+                               "furthest behind its share (%(received)s leads lately, %(accepted)s accepted, "
+                               "%(refused)s declined or expired, %(converted)s converted: weight %(weight)s)."),
+    "sla_expired": _l("%(franchise)s did not accept it within %(minutes)s working minutes."),
     "no_branch": _l("No active franchise in the region."),
     "no_branch_left": _l("Every franchise of the region has had this lead."),
     "head_office": _l("Head office takes it."),
@@ -37,6 +42,7 @@ KINDS = {
     "routed": _l("routed"),
     "repeat_call": _l("repeat call"),
     "declined": _l("declined"),
+    "expired": _l("not accepted in time"),
     "accepted": _l("accepted"),
     "lost": _l("lost"),
 }
@@ -51,3 +57,9 @@ def describe(reason: str | None, details: dict) -> str:
         return str(template) % details if template else reason
     except (KeyError, TypeError, ValueError):
         return reason
+
+
+# SMS to a branch's duty phone (leads.service), in its partner's language; within two segments.
+SMS_REACHED = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s. Accept it by %(due)s: %(url)s")
+SMS_REACHED_NO_SLA = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s: %(url)s")
+SMS_EXPIRED = _l("Artel: lead %(id)s was not accepted in time and went on to the next branch.")

@@ -3,14 +3,14 @@ again from them whenever they change, so that the month close and head office's 
 instead of a year of marks; an index on the order's updated_at for the close's late corrections
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0020'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -159,11 +159,12 @@ def test_declining_hands_the_lead_to_the_region_s_next_branch_then_head_office_t
     auth.logout()
     auth.login(city.admin.email)
     page = client.get(f"/leads/{lead.id}").get_data(as_text=True)
-    assert "No crew that day" in page and "Too far" in page and "round robin" in page
+    assert "No crew that day" in page and "Too far" in page and "weighted round robin" in page.lower()
     assert "Every franchise of the region has had this lead." in page
     client.post(f"/leads/{lead.id}/decline", data={"reason": "Nobody can"})
     assert fresh(db, lead).status == "lost"
-    assert routed_to(db, lead) == [("official", city.a.id), ("round_robin", city.b.id), ("head_office", city.head.id)]
+    assert routed_to(db, lead) == [("official", city.a.id), ("weighted_round_robin", city.b.id),
+                                   ("head_office", city.head.id)]
     declined = db.session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "declined")
                                   .order_by(LeadEvent.id)).all()
     assert [(e.franchise_id, e.user_id) for e in declined] == [

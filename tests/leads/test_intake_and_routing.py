@@ -118,7 +118,7 @@ def test_without_an_official_representative_the_region_s_branches_take_turns(cli
         assert take(client, phone=f"+7916555000{n}").status_code == 302
     first, second, third = leads(db)
     assert [first.franchise_id, second.franchise_id, third.franchise_id] == [city.a.id, city.b.id, city.a.id]
-    assert steps(db, second)[-1] == ("routed", "round_robin", city.b.id)
+    assert steps(db, second)[-1] == ("routed", "weighted_round_robin", city.b.id)
     assert city.c.id not in {lead.franchise_id for lead in leads(db)}  # Kazan's branch never gets Moscow's leads
 
 
@@ -127,7 +127,7 @@ def test_a_suspended_official_representative_is_skipped(client, auth, db, city):
     db.session.commit()
     auth.login(city.callcentre.email)
     take(client)
-    assert steps(db, leads(db)[0])[-1] == ("routed", "round_robin", city.b.id)
+    assert steps(db, leads(db)[0])[-1] == ("routed", "weighted_round_robin", city.b.id)
 
 
 def test_a_point_near_but_outside_a_region_goes_to_the_nearest_one(client, auth, db, city):
