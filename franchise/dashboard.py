@@ -19,7 +19,7 @@ region's month edges (royalty.arithmetic.month_bounds). Money is added up in Pyt
 rounded once, by royalty.arithmetic.
 """
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
@@ -28,6 +28,7 @@ from sqlalchemy import case, func, select, text
 
 from core.templating import HEAD_OFFICE_TIMEZONE
 from extensions import db
+from franchise import borrowing
 from franchise.models import Franchise, Region
 from orders.models import Order
 from royalty import arithmetic
@@ -77,6 +78,8 @@ class Dashboard:
     months: list[MonthFigures]  # oldest first, the chosen month last
     regions: list[Share]
     ranking: list[Share]  # the franchises with the largest turnover first
+    # region id -> {"lent": shifts its workers worked for other regions, "borrowed": shifts its orders borrowed}
+    lending: dict[int, dict[str, int]] = field(default_factory=dict)
 
     @property
     def chosen(self) -> MonthFigures:
@@ -153,6 +156,9 @@ def network_dashboard(period: str) -> Dashboard:
                        franchise_shifts[f.id])
                  for f in franchises.values()
                  if f.id in by_franchise or (f.tier != "head_office" and f.deleted_at is None)]),
+        borrowing.lent_and_borrowed(Order.status.in_(royalty.CLOSED),
+                                    royalty._in_month({rid: (found[-2], found[-1]) for rid, found in edges.items()}))
+        if edges else {},
     )
 
 

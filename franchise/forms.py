@@ -25,3 +25,10 @@ class FranchiseForm(FlaskForm):
                              validators=[Optional(), Length(max=32)])
     sms_sender = StringField(_l("Own SMS sender (number or Messaging Service SID; empty: the network's)"),
                              validators=[Optional(), Length(max=34)])
+
+
+class RegionPairForm(FlaskForm):
+    """Two regions head office lets borrow each other's workers."""
+
+    region_id = SelectField(_l("Region"), coerce=int)
+    neighbour_id = SelectField(_l("Neighbouring region"), coerce=int)
