@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import and_, case, func, select, text
 
 from core.templating import HEAD_OFFICE_TIMEZONE
 from extensions import db
@@ -150,7 +150,11 @@ def network_dashboard(period: str) -> Dashboard:
     dues = dues_by_month(issued, royalty.paid(row[0] for row in issued))
 
     none = arithmetic.totals([])
-    chosen_month = royalty._in_month({rid: (found[-2], found[-1]) for rid, found in edges.items()}) if edges else None
+    chosen_month = None
+    if edges:  # each region's own month, within the range that covers them all (for the index on starts_at)
+        chosen_month = and_(Order.starts_at >= min(found[-2] for found in edges.values()),
+                            Order.starts_at < max(found[-1] for found in edges.values()),
+                            royalty._in_month({rid: (found[-2], found[-1]) for rid, found in edges.items()}))
     return Dashboard(
         period,
         [MonthFigures(m, by_month.get(m, none).turnover, by_month.get(m, none).royalty, *dues.get(m, (ZERO, ZERO)),
