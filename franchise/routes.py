@@ -26,11 +26,11 @@ def admin_home():
     if not arithmetic.PERIOD.fullmatch(month):
         abort(400, _("Write the month as YYYY-MM, for example 2026-11."))
     figures = dashboard.network_dashboard(month)
+    regions = service.workers_by_region()
     return render_template(
         "franchise/admin_home.html",
-        summary=service.network_summary(),
-        regions=service.workers_by_region(),
-        franchises=service.list_franchises(),
+        summary=service.network_summary(regions),
+        regions=regions,
         dashboard=figures,
         chart=dashboard.chart_data(figures),
     )
