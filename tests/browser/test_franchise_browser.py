@@ -124,6 +124,10 @@ def test_head_office_edits_a_rate_closes_the_month_downloads_a_statement_and_see
     assert len(lines) == 3  # B's two shifts and his fixed fee
     assert sum(Decimal(row["amount"]) for row in lines) == Decimal(total["amount"]) == b.total
     assert page.get_by_test_id("total").inner_text() == f"₽{b.total:,}"
+    page.emulate_media(media="print")  # the statement prints without the console around it
+    assert page.get_by_test_id("statement").is_visible() and page.get_by_test_id("lines").is_visible()
+    assert page.locator("header.top").is_hidden() and page.get_by_test_id("csv").is_hidden()
+    page.emulate_media(media="screen")
 
     page.goto(f"{live_server}/admin?month=2026-11")
     for chart in ("chart-turnover", "chart-regions", "chart-ranking", "chart-dues", "chart-fill"):
