@@ -10,7 +10,7 @@ came, workers needed) / sum of workers needed; no-show rate = no-show marks / al
 order's attendance tally (orders.tally), grouped by month in the database.
 """
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -29,7 +29,6 @@ from workers.models import Worker
 
 UPCOMING = 20  # shifts listed on the portal, soonest first
 WORKERS_PAGE_SIZE = 50
-NOT_COMING = ("draft", "cancelled", "completed", "invoiced")  # not a shift the branch is still filling or running
 
 
 @dataclass(frozen=True)
@@ -84,15 +83,14 @@ class ComingShift:
 
 
 def coming_shifts(tz_name: str, now: datetime, limit: int = UPCOMING) -> list[ComingShift]:
-    """Return the visible shifts of today (in the zone) and later that are still being filled or run, soonest first."""
+    """Return the visible shifts of today (in the zone) and later, cancelled ones left out, soonest first."""
     zone = ZoneInfo(tz_name)
     today = datetime.combine(now.astimezone(zone).date(), time(), zone)
     booked = func.count(Offer.id)
     rows = db.session.execute(
         select(Order, booked)
         .outerjoin(Offer, and_(Offer.order_id == Order.id, Offer.state.in_(HOLDING_STATES)))
-        .where(Order.starts_at >= today, Order.starts_at < today + timedelta(days=400),
-               Order.status.not_in(NOT_COMING))
+        .where(Order.starts_at >= today, Order.status != "cancelled")
         .group_by(Order.id).order_by(Order.starts_at, Order.id).limit(limit)).all()
     return [ComingShift(order, n) for order, n in rows]
 

@@ -118,12 +118,13 @@ def test_the_portal_lists_todays_and_coming_shifts_with_their_fill(client, auth,
                                     status="in_progress")  # 00:30 on the 20th in Vladivostok: today there
     yesterday = factories.order(east.a_site, needed=1, target=1, starts_at=utc(11, 19, 13), status="in_progress")
     cancelled = factories.order(east.a_site, needed=1, target=1, starts_at=utc(11, 25, 0), status="cancelled")
+    draft = factories.order(east.a_site, needed=3, target=3, starts_at=utc(11, 26, 0), status="draft")  # to send out
     b_order = factories.order(east.b_site, needed=1, target=1, starts_at=utc(11, 21, 0), status="dispatching")
     auth.login(east.a_partner.email)
     text = client.get("/portal").get_data(as_text=True)
     assert 'data-testid="fill-%d">50.0%%' % today.id in text  # 2 of 4 hold a place; the one asked does not count
     assert 'data-testid="fill-%d">0.0%%' % later.id in text
-    assert f'data-testid="coming-{earlier_today.id}"' in text
+    assert f'data-testid="coming-{earlier_today.id}"' in text and f'data-testid="fill-{draft.id}">0.0%' in text
     for absent in (yesterday, cancelled, b_order):
         assert f'data-testid="coming-{absent.id}"' not in text
     assert text.index(f"coming-{earlier_today.id}") < text.index(f"coming-{today.id}") < text.index(f"coming-{later.id}")
