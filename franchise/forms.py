@@ -27,6 +27,13 @@ class FranchiseForm(FlaskForm):
                              validators=[Optional(), Length(max=34)])
 
 
+class RegionPairForm(FlaskForm):
+    """Two regions head office lets borrow each other's workers."""
+
+    region_id = SelectField(_l("Region"), coerce=int)
+    neighbour_id = SelectField(_l("Neighbouring region"), coerce=int)
+
+
 class ShiftWorkersForm(FlaskForm):
     """The partner's search among the workers of his shifts."""
 

@@ -12,8 +12,8 @@ from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
 from core.timeutil import utcnow
 from extensions import db
-from franchise import api_bp, bp, dashboard, portal as partner, service
-from franchise.forms import FranchiseForm, ShiftWorkersForm
+from franchise import api_bp, borrowing, bp, dashboard, portal as partner, service
+from franchise.forms import FranchiseForm, RegionPairForm, ShiftWorkersForm
 from franchise.schemas import FranchiseOut, RegionOut
 from royalty import arithmetic
 from royalty import service as royalty
@@ -305,3 +305,46 @@ def edit_franchise(franchise_id):
     if request.method == "POST":
         return _save_franchise(franchise)
     return render_template("franchise/form.html", form=_franchise_form(franchise), franchise=franchise)
+
+
+def _pair_form(formdata=None) -> RegionPairForm:
+    form = RegionPairForm(formdata=formdata)
+    choices = [(r.id, r.name) for r in service.list_regions()]
+    form.region_id.choices = form.neighbour_id.choices = choices
+    return form
+
+
+@bp.route("/franchises/borrowing", methods=["GET", "POST"])
+@requires("franchises.manage")
+def borrowing_pairs():
+    """The pairs of regions whose franchises may borrow each other's workers; allow one more."""
+    form = _pair_form(request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                added = borrowing.allow(form.region_id.data, form.neighbour_id.data, by=current_user)
+            except borrowing.BorrowingError as exc:
+                db.session.rollback()
+                form.neighbour_id.errors.append(str(exc))
+            else:
+                flash(_("The two regions may now borrow each other's workers.") if added
+                      else _("These two regions may borrow each other's workers already."), "info")
+                return redirect(url_for("franchise.borrowing_pairs"))
+        status = 400
+    return render_template("franchise/borrowing.html", form=form, links=borrowing.links()), status
+
+
+@bp.post("/franchises/borrowing/<int:region_id>/<int:neighbour_id>/end")
+@requires("franchises.manage")
+def end_borrowing(region_id, neighbour_id):
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    try:
+        ended = borrowing.end(region_id, neighbour_id)
+    except borrowing.BorrowingError as exc:
+        abort(404, str(exc))
+    if not ended:
+        abort(404, _("These two regions do not borrow from each other."))
+    flash(_("The two regions no longer borrow each other's workers; shifts already booked stay."), "info")
+    return redirect(url_for("franchise.borrowing_pairs"))

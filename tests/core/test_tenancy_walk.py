@@ -36,7 +36,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 # URL arguments named after something other than their table
-ARG_TABLES = {"blackout": "worker_blackout", "document": "playbook_document"}
+ARG_TABLES = {"blackout": "worker_blackout", "document": "playbook_document", "neighbour": "region"}
 
 
 def _b_rows(net, db):
