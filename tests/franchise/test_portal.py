@@ -12,7 +12,7 @@ import pytest
 from freezegun import freeze_time
 
 from core import tenancy
-from franchise import portal
+from franchise import borrowing, portal
 from orders.models import Attendance
 from tests import factories
 
@@ -191,3 +191,18 @@ def test_a_partner_has_no_export_of_workers(app, client, auth, crews):
 def test_head_office_has_the_network_page_not_a_partners_workers(client, auth, crews):
     auth.login(crews.admin.email)
     assert client.get("/portal/workers").status_code == 404
+
+
+@freeze_time(NOW)
+def test_a_worker_borrowed_from_a_linked_region_is_among_the_workers_of_his_shifts(client, auth, crews):
+    """The list reads the workers the partner's scope reaches: his region's pool and, while head office links
+    them, the neighbours' (franchise.borrowing)."""
+    borrowing.allow(crews.vlad.id, crews.kazan.id)
+    lent = factories.worker(crews.kazan, first_name="Lev", last_name="Zaitsev", phone="+79140000005")
+    order = marked(crews.a_site, utc(11, 16, 0), 1, [])
+    factories._save(Attendance(order_id=order.id, worker_id=lent.id, franchise_id=crews.a.id, outcome="came",
+                               hours=D("8"), lent_from_region_id=crews.kazan.id))
+    auth.login(crews.a_partner.email)
+    text = client.get("/portal/workers").get_data(as_text=True)
+    assert f'data-testid="shifts-{lent.id}">1<' in text
+    assert text.index("Zaitsev") < text.index("Orlova")  # his shift on the 16th is the latest
