@@ -16,6 +16,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
 
 from core.search import matches
 from dispatch.models import HOLDING_STATES, Offer
@@ -91,6 +92,7 @@ def coming_shifts(tz_name: str, now: datetime, limit: int = UPCOMING) -> list[Co
         select(Order, booked)
         .outerjoin(Offer, and_(Offer.order_id == Order.id, Offer.state.in_(HOLDING_STATES)))
         .where(Order.starts_at >= today, Order.status != "cancelled")
+        .options(selectinload(Order.client), selectinload(Order.site))  # the page names both for every shift
         .group_by(Order.id).order_by(Order.starts_at, Order.id).limit(limit)).all()
     return [ComingShift(order, n) for order, n in rows]
 
