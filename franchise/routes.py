@@ -12,8 +12,8 @@ from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
 from core.timeutil import utcnow
 from extensions import db
-from franchise import api_bp, borrowing, bp, dashboard, service
-from franchise.forms import FranchiseForm, RegionPairForm
+from franchise import api_bp, borrowing, bp, dashboard, portal as partner, service
+from franchise.forms import FranchiseForm, RegionPairForm, ShiftWorkersForm
 from franchise.schemas import FranchiseOut, RegionOut
 from royalty import arithmetic
 from royalty import service as royalty
@@ -36,22 +36,47 @@ def admin_home():
     )
 
 
-@bp.route("/portal")
-@requires("franchise.portal")
-def portal():
+def _own_franchise():
+    """The caller's franchise, or 404: the portal is a franchise's (head office has the network page)."""
     franchise = current_user.franchise
     if franchise is None:
         abort(404, _("Your account is not attached to a franchise."))
-    month = arithmetic.period_of(utcnow(), franchise.region.timezone) if franchise.region else None
+    return franchise
+
+
+@bp.route("/portal")
+@requires("franchise.portal")
+def portal():
+    franchise = _own_franchise()
+    now = utcnow()
+    zone = franchise.region.timezone if franchise.region else None
+    trend = partner.fill_trend(zone, now) if zone else []
     return render_template(
         "franchise/portal.html",
         franchise=franchise,
         figures=service.franchise_figures(franchise),
         staff=service.staff_of(franchise),
-        month=royalty.month_so_far(franchise, month) if month else None,
+        month=royalty.month_so_far(franchise, arithmetic.period_of(now, zone)) if zone else None,
         statements=royalty.statements(franchise_id=franchise.id)[:6],
-        balance=royalty.balance_of(franchise, utcnow().date()),
+        balance=royalty.balance_of(franchise, now.date()),
+        coming=partner.coming_shifts(zone, now) if zone else [],
+        trend=trend,
+        chart=partner.trend_chart(trend),
     )
+
+
+@bp.route("/portal/workers")
+@requires("franchise.portal")
+def shift_workers():
+    franchise = _own_franchise()
+    form = ShiftWorkersForm(request.args)
+    if not form.validate():
+        return render_template("franchise/workers.html", franchise=franchise, form=form, rows=[], total=0, page=1,
+                               page_size=partner.WORKERS_PAGE_SIZE), 400
+    number = form.page.data or 1
+    rows, total = partner.shift_workers(form.q.data or "", number, partner.WORKERS_PAGE_SIZE)
+    return render_template("franchise/workers.html", franchise=franchise, form=form, rows=rows, total=total,
+                           page=number, page_size=partner.WORKERS_PAGE_SIZE)
 
 
 @bp.route("/franchises")

@@ -22,7 +22,7 @@ from franchise.models import Franchise, Region
 from leads.models import Lead, LeadEvent
 from core.timeutil import utcnow
 from dispatch.models import Alert, Message, MessageReader, Offer
-from orders.models import Order, RateCard
+from orders.models import Attendance, Order, RateCard
 from playbook.models import PlaybookAccess, PlaybookDocument, PlaybookVersion
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
@@ -50,6 +50,11 @@ def _b_rows(net, db):
     order = factories.order(net.b_site, needed=2, target=3, code="909173", status="filled",
                             starts_at=utcnow().replace(microsecond=0) + timedelta(days=2))
     offer = factories.offer(order, net.b_worker, state="booked", booked_at=utcnow())  # a worker A shares
+    # a closed shift of B's three days ago, worked by the shared worker: in B's trend and B's workers, not A's
+    worked = factories.order(net.b_site, needed=1, target=1, code="909175", status="completed",
+                             starts_at=utcnow().replace(microsecond=0) - timedelta(days=3))
+    factories._save(Attendance(order_id=worked.id, worker_id=net.b_worker.id, franchise_id=net.b.id, outcome="came",
+                               hours=Decimal("8")))
     message = factories._save(Message(direction="in", phone=net.b_worker.phone, body="where is the gate? B-secret",
                                       status="received", sid="SMb0000000000000000000000000000001", needs_attention=True,
                                       worker_id=net.b_worker.id, region_id=net.moscow.id, franchise_id=net.b.id))
@@ -122,6 +127,7 @@ def _snapshot(db, net):
         (RatingEvent, RatingEvent.worker_id == net.c_worker.id),
         (Order, Order.franchise_id == net.b.id),
         (Offer, Offer.franchise_id == net.b.id),
+        (Attendance, Attendance.franchise_id == net.b.id),
         (RateCard, (RateCard.region_id == net.kazan.id) | (RateCard.franchise_id == net.b.id)),
         (Message, Message.franchise_id == net.b.id),
         (MessageReader, MessageReader.franchise_id == net.b.id),
@@ -143,7 +149,7 @@ def _snapshot(db, net):
 def _b_secrets(net):
     """What A must never read: B's business and the other region's pool (B's shared worker is not a secret)."""
     return [net.b.name, net.kazan.name, net.c.name, net.b_client.name, net.b_site.name, net.c_worker.last_name,
-            net.b_partner.email, net.b_client.phone, "909173", "B-secret", "b-secret"]
+            net.b_partner.email, net.b_client.phone, "909173", "909175", "B-secret", "b-secret"]
 
 
 def _urls(rule, b_rows, net):
@@ -241,6 +247,22 @@ def test_a_sees_the_shared_pool_and_b_s_booking_only_as_busy(client, auth, db, c
     assert 'data-testid="busy-elsewhere"' in page
     for secret in _b_secrets(city):
         assert secret not in page
+
+
+def test_a_partners_portal_counts_and_lists_only_his_own_shifts(client, auth, db, city):
+    """B's closed shift, worked by a worker of the pool A shares, is in B's trend and B's workers, never A's."""
+    _b_rows(city, db)
+    shared = city.b_worker.last_name
+    auth.login(city.b_partner.email)
+    assert shared in client.get("/portal/workers").get_data(as_text=True)
+    assert 'data-value="1.0000"' in client.get("/portal").get_data(as_text=True)  # B's month: 1 place of 1 filled
+    auth.logout()
+    auth.login(city.a_partner.email)
+    workers = client.get("/portal/workers")
+    assert workers.status_code == 200 and shared not in workers.get_data(as_text=True)
+    portal = client.get("/portal").get_data(as_text=True)
+    assert 'data-testid="fill-rate-' in portal and 'data-value="1.0000"' not in portal
+    assert "909175" not in portal
 
 
 def test_a_partner_sees_its_own_rows(client, auth, db, city):
