@@ -3,6 +3,7 @@
 Agents are head office's call centre; A (official) and B (brand) share Moscow, C is Kazan's.
 """
 import itertools
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -145,19 +146,24 @@ def test_two_agents_polling_at_once_never_both_get_the_call(app, client, db, cit
     first, second = agent("one@test.artel"), agent("two@test.artel")
     ring(client, "+79165551234")  # nobody free yet: it waits
     [call] = stored_calls(db)
-    calls.heartbeat(first)
+    # both screens open, the first for longer; neither has asked for calls since the call came in
+    factories._save(AgentPresence(user_id=first.id, seen_at=NOW, free_since=NOW - timedelta(seconds=5)))
+    factories._save(AgentPresence(user_id=second.id, seen_at=NOW, free_since=NOW - timedelta(seconds=2)))
+    call_id, first, second = call.id, SimpleNamespace(id=first.id), SimpleNamespace(id=second.id)  # plain ids
     frozen.tick(1)
     db.session.remove()
     holder = Holder()
-    holder.lock("call", call.id)
-    one = in_thread(app, calls.heartbeat, first)
-    two = in_thread(app, calls.heartbeat, second)
-    wait_for_lock_wait(one, count=2)
-    holder.rollback()
+    try:
+        holder.lock("call", call_id)
+        one = in_thread(app, calls.heartbeat, first)
+        two = in_thread(app, calls.heartbeat, second)
+        wait_for_lock_wait(one, count=2)
+    finally:
+        holder.rollback()
     got = [one.result(timeout=20), two.result(timeout=20)]
-    assert [c.id if c else None for c in got] == [call.id, None]  # the one free longest has it, the other nothing
+    assert [c.id if c else None for c in got] == [call_id, None]  # the one free longest has it, the other nothing
     db.session.expire_all()
-    holding = db.session.scalar(select(func.count()).select_from(AgentPresence).where(AgentPresence.call_id == call.id))
+    holding = db.session.scalar(select(func.count()).select_from(AgentPresence).where(AgentPresence.call_id == call_id))
     assert holding == 1 and stored_calls(db)[0].agent_id == first.id
 
 
