@@ -251,3 +251,10 @@ def test_a_franchise_reads_no_call(client, auth, db, city):
     auth.login(city.a_partner.email)
     assert client.post("/leads/calls/poll").status_code == 403
     assert client.post(f"/leads/calls/{stored_calls(db)[0].id}/take").status_code == 403
+
+
+def test_the_webhooks_need_no_csrf_token(client, db, city, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert ring(client, "+79165551234", sid="CA" + "6" * 32).status_code == 200
+    assert hang_up(client, "CA" + "6" * 32).status_code == 204
+    assert stored_calls(db)[0].state == "missed"

@@ -137,3 +137,14 @@ def test_the_form_page_is_public_and_a_logged_in_partner_gets_no_franchise_of_hi
     assert client.post("/leads/web", data=request_()).status_code == 201
     assert leads(db)[0].franchise_id == city.a.id
     assert db.session.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+def test_the_form_needs_no_csrf_token_where_the_console_does(client, auth, db, city, app, monkeypatch):
+    """Other sites post it with no session of ours: it is exempt, and only it."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert client.post("/leads/web", data=request_()).status_code == 201
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # the login form's token is not what is tested
+    auth.login(city.callcentre.email)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert client.post("/leads/calls/poll").status_code == 400  # the console's own posts still need the token
+    assert len(leads(db)) == 1
