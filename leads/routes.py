@@ -45,8 +45,9 @@ def take():
     # GET with the form's fields is the look-up without script: the page keeps what was typed
     form = LeadForm(formdata=request.args) if request.method == "GET" and request.args else LeadForm()
     call = calls.current_call(current_user)
-    if request.method == "GET" and call is not None and not form.phone.data:
-        form.phone.data, form.call_id.data = call.from_phone, str(call.id)  # the caller's card, prefilled
+    if request.method == "GET" and call is not None:
+        form.phone.data = form.phone.data or call.from_phone  # the caller's card, prefilled with his number
+        form.call_id.data = form.call_id.data or str(call.id)
     if form.validate_on_submit():
         try:
             lead, created = service.take_lead(form.service_data(), current_user)

@@ -37,6 +37,7 @@
       if (!typed) { window.location.assign(data.call.url); return; }
       if (notice) { notice.hidden = false; }
     }
+    if (!data.call && current && !typed) { window.location.assign(el.dataset.takeUrl); return; }  // the call left his screen
     if (!list) { return; }
     list.replaceChildren();
     data.waiting.forEach(function (call) { list.appendChild(waitingItem(call)); });

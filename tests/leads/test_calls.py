@@ -258,3 +258,14 @@ def test_the_webhooks_need_no_csrf_token(client, db, city, app, monkeypatch):
     assert ring(client, "+79165551234", sid="CA" + "6" * 32).status_code == 200
     assert hang_up(client, "CA" + "6" * 32).status_code == 204
     assert stored_calls(db)[0].state == "missed"
+
+
+def test_a_caller_who_hangs_up_mid_call_leaves_the_card_with_the_agent_until_he_is_done(client, db, city):
+    talking = agent("talking@test.artel")
+    calls.heartbeat(talking)
+    ring(client, "+79165551234", sid="CA" + "7" * 32)
+    hang_up(client, "CA" + "7" * 32, "completed")
+    call = screen(db, talking)
+    assert call is not None and (call.status, call.state, call.ended_at) == ("completed", "offered", NOW)
+    calls.finish_call(call.id, talking, "dismissed")
+    assert screen(db, talking) is None and stored_calls(db)[0].state == "dismissed"
