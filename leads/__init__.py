@@ -2,3 +2,4 @@
 from flask import Blueprint
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
+voice_bp = Blueprint("voice", __name__, url_prefix="/voice")  # Twilio Voice webhooks, signed, never cookies

@@ -19,7 +19,7 @@ from clients.models import Client, Site
 from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
-from leads.models import Lead, LeadEvent
+from leads.models import Call, Lead, LeadEvent
 from core.timeutil import utcnow
 from dispatch.models import Alert, Message, MessageReader, Offer
 from orders.models import Attendance, Order, RateCard
@@ -68,6 +68,9 @@ def _b_rows(net, db):
     card = factories._save(RateCard(region_id=net.moscow.id, franchise_id=net.b.id, work_type="b-secret work",
                                     conditions="outdoor", pay_rate=Decimal("100"), bill_rate=Decimal("200")))  # B's own
     lead = factories.lead(net.b, company="B-secret lead", notes="B-secret notes")  # routed to B, in A's own region
+    # the call that brought B's client in: the call centre's (head office's), never a franchise's to read
+    call = factories._save(Call(sid="CA" + "b" * 32, from_phone=net.b_client.phone, status="completed", state="handled",
+                                client_id=net.b_client.id, lead_id=lead.id))
     statement = factories._save(Statement(
         franchise_id=net.b.id, period="2026-10", turnover=Decimal("909173.00"), royalty_rate=Decimal("0.15"),
         royalty=Decimal("136375.95"), fixed_fee=Decimal("0"), adjustments=Decimal("0"), total=Decimal("136375.95"),
@@ -89,6 +92,7 @@ def _b_rows(net, db):
     return {
         "playbook_document": document.id,
         "lead": lead.id,
+        "call": call.id,
         "user": net.b_partner.id,
         "api_token": token.id,
         "franchise": net.b.id,
@@ -134,6 +138,7 @@ def _snapshot(db, net):
         (Alert, Alert.franchise_id == net.b.id),
         (Lead, Lead.franchise_id == net.b.id),
         (LeadEvent, LeadEvent.franchise_id == net.b.id),
+        (Call, Call.client_id == net.b_client.id),
         (Statement, Statement.franchise_id == net.b.id),
         (StatementLine, StatementLine.franchise_id == net.b.id),
         (RoyaltyPayment, RoyaltyPayment.franchise_id == net.b.id),
