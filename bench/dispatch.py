@@ -83,13 +83,13 @@ def bench_workers(region, count: int, newest: bool = False) -> list:
         Worker.deleted_at.is_(None)).order_by(order_by).limit(count)).all()
 
 
-def add_order(region, site, starts, needed: int) -> Order:
+def add_order(region, site, starts, needed: int, urgent: bool = False) -> Order:
     """Add a dispatching order of needed workers (overbooking 1.5) for 8 hours from starts (the caller commits)."""
     order = Order(franchise_id=site.franchise_id, region_id=region.id, client_id=site.client_id, site_id=site.id,
                   work_type=WORK_TYPE, workers_needed=needed, booking_target=needed * 3 // 2,
                   overbooking_factor=Decimal("1.5"), code=order_service.new_code(), starts_at=starts,
                   ends_at=starts + timedelta(hours=8), pay_rate=Decimal("100"), bill_rate=Decimal("220"),
-                  status="dispatching")
+                  status="dispatching", urgent=urgent)
     db.session.add(order)
     db.session.flush()
     return order
@@ -182,7 +182,8 @@ def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order]
     workers = bench_workers(region, count)
     orders, offers = [], []
     for chunk in range(0, count, BLAST_PER_ORDER):
-        order = add_order(region, site, day(days_ahead, hour=6), needed=order_service.MAX_WORKERS)
+        # urgent: its offers go at once at any hour, so a run at night in Bench City is not held until the morning
+        order = add_order(region, site, day(days_ahead, hour=6), needed=order_service.MAX_WORKERS, urgent=True)
         orders.append(order)
         offers.append(offer_to(order, [w.id for w in workers[chunk:chunk + BLAST_PER_ORDER]]))
     db.session.commit()
