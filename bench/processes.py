@@ -85,10 +85,12 @@ def procfile_worker() -> list[str]:
     return [str(BIN / args[0]), *args[1:]]
 
 
-def family_rss_mb(pid: int) -> float:
-    """Resident size in MiB of the largest of pid and the processes it forked (a work horse, the scheduler)."""
-    pids = [pid] + [child for child in _pids() if _stat(child)[0] == pid]
-    return max(_rss_kb(one) for one in pids) / 1024
+def families_rss_mb(pids: list[int]) -> list[float]:
+    """Resident size in MiB of the largest of each pid and the processes it forked (a work horse, the scheduler),
+    from one look at /proc."""
+    parents = {child: _stat(child)[0] for child in _pids()}
+    return [max(_rss_kb(one) for one in [pid, *(c for c, p in parents.items() if p == pid)]) / 1024
+            for pid in pids]
 
 
 class Web:
