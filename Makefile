@@ -52,7 +52,7 @@ bench: venv-dev translations
 
 ## the RQ worker of a Procfile-style deployment (needs REDIS_URL)
 worker: venv
-	$(BIN)/flask worker
+	$(BIN)/flask worker --simple
 
 clean:
 	rm -rf $(VENV)

@@ -15,7 +15,7 @@ from rq.worker import WorkerStatus
 from sqlalchemy import delete, func, insert, select, text
 
 from bench.harness import p50, percentile
-from bench.processes import forget_log, rq_workers, wait_until
+from bench.processes import families_rss_mb, forget_log, rq_workers, wait_until
 from clients.models import Site
 from core import outbox, queue
 from core.models import Outbox
@@ -36,6 +36,7 @@ BLAST_PER_ORDER = 1000
 BLAST_PROCESSES = 4  # on two cores, more processes only wait for each other
 BLAST_LIMITED = 300
 BLAST_LIMIT_PER_S = 20  # well under what the workers manage unlimited, so that the bucket is what holds them
+RSS_EVERY_S = 2.0
 TWILIO_ACCOUNT = "AC" + "0" * 32
 TWILIO_NUMBER = "+15005550006"
 
@@ -45,6 +46,8 @@ def run(app) -> dict:
     site = db.session.scalar(select(Site).where(Site.name == "Bench site"))
     forget_earlier_runs()
     figures = {**_order_to_first_sms(site), **_blast(region, site)}
+    # one rq worker's resident size: the largest seen, after the timed orders or while sending the blast
+    figures["worker_rss_mb"] = max(figures["worker_rss_mb"], figures.pop("blast_worker_rss_mb"))
     shout_unless(figures, blast_duplicates=0, blast_offers_sent=BLAST)
     return figures
 
@@ -83,13 +86,13 @@ def bench_workers(region, count: int, newest: bool = False) -> list:
         Worker.deleted_at.is_(None)).order_by(order_by).limit(count)).all()
 
 
-def add_order(region, site, starts, needed: int) -> Order:
+def add_order(region, site, starts, needed: int, urgent: bool = False) -> Order:
     """Add a dispatching order of needed workers (overbooking 1.5) for 8 hours from starts (the caller commits)."""
     order = Order(franchise_id=site.franchise_id, region_id=region.id, client_id=site.client_id, site_id=site.id,
                   work_type=WORK_TYPE, workers_needed=needed, booking_target=needed * 3 // 2,
                   overbooking_factor=Decimal("1.5"), code=order_service.new_code(), starts_at=starts,
                   ends_at=starts + timedelta(hours=8), pay_rate=Decimal("100"), bill_rate=Decimal("220"),
-                  status="dispatching")
+                  status="dispatching", urgent=urgent)
     db.session.add(order)
     db.session.flush()
     return order
@@ -110,27 +113,28 @@ def day(days_ahead: int, hour: int):
 # -- order → first SMS -------------------------------------------------------------------------------------------
 
 def _order_to_first_sms(site) -> dict:
-    """Time order → first SMS through the Procfile's `flask worker`, which forks a process for every job, and
-    beside it through one that does not fork (``flask worker --simple``)."""
-    created_ms, procfile_ms = _time_orders(site, simple=False)
-    _created_ms, simple_ms = _time_orders(site, simple=True)
+    """Time order → first SMS through the Procfile's `flask worker` (``--simple``: jobs run in the worker's own
+    process), and beside it through one that forks a work horse for every job."""
+    created_ms, procfile_ms, rss_mb = _time_orders(site, forking=False)
+    _created_ms, forking_ms, _rss = _time_orders(site, forking=True)
     return {"order_to_first_sms_orders": ORDERS_TIMED, "order_create_p50_ms": p50(created_ms),
             "order_to_first_sms_p50_ms": p50(procfile_ms), "order_to_first_sms_p95_ms": percentile(procfile_ms, 95),
-            "order_to_first_sms_simple_worker_p50_ms": p50(simple_ms),
-            "order_to_first_sms_simple_worker_p95_ms": percentile(simple_ms, 95)}
+            "order_to_first_sms_forking_worker_p50_ms": p50(forking_ms),
+            "order_to_first_sms_forking_worker_p95_ms": percentile(forking_ms, 95), "worker_rss_mb": rss_mb}
 
 
-def _time_orders(site, simple: bool) -> tuple[list[float], list[float]]:
-    """Run ORDERS_TIMED orders, one at a time, through one `flask worker` (forking, or not if simple); return the ms of each order's
-    create_order() and the ms from its return to the first SMS."""
+def _time_orders(site, forking: bool) -> tuple[list[float], list[float], float]:
+    """Run ORDERS_TIMED orders, one at a time, through one `flask worker` (the Procfile's, or a forking one); return
+    the ms of each order's create_order(), the ms from its return to the first SMS, and the worker's size after."""
     created_ms, first_sms_ms = [], []
-    with rq_workers(simple=simple, SMS_BACKEND="simulator"):
+    with rq_workers(forking=forking, SMS_BACKEND="simulator") as (worker,):
         _time_one_order(site, days_ahead=60)  # the worker's first order: its app is built, the caches warm
         for day in range(ORDERS_TIMED):
             created, first_sms = _time_one_order(site, days_ahead=3 + day)
             created_ms.append(created)
             first_sms_ms.append(first_sms)
-    return created_ms, first_sms_ms
+        (rss_mb,) = families_rss_mb([worker.pid])
+    return created_ms, first_sms_ms, rss_mb
 
 
 def _time_one_order(site, days_ahead: int) -> tuple[float, float]:
@@ -167,14 +171,15 @@ def _blast(region, site) -> dict:
     """Send BLAST offers through burst `flask worker`s to the fake Twilio unlimited, then a few paced by the bucket."""
     with FakeTwilio() as fake:
         orders, phones = _queue_blast(region, site, BLAST, days_ahead=120)
-        unlimited, creates = _drain(fake, phones, SMS_RATE_PER_SECOND=0)
+        unlimited, creates, rss_mb = _drain(fake, phones, SMS_RATE_PER_SECOND=0)
         _limited_orders, limited_phones = _queue_blast(region, site, BLAST_LIMITED, days_ahead=150)
-        limited, _creates = _drain(fake, limited_phones, SMS_RATE_PER_SECOND=BLAST_LIMIT_PER_S, SMS_BURST=1)
+        limited, _creates, _rss = _drain(fake, limited_phones, SMS_RATE_PER_SECOND=BLAST_LIMIT_PER_S, SMS_BURST=1)
     sent = db.session.scalar(select(func.count()).select_from(Offer).where(
         Offer.order_id.in_([order.id for order in orders]), Offer.offered_at.is_not(None)))
     return {"blast_offers": BLAST, "blast_msgs_per_s": unlimited, "blast_offers_sent": sent,
             "blast_duplicates": sum(n - 1 for n in Counter(create["To"] for create in creates).values()),
-            "blast_limited_target_per_s": BLAST_LIMIT_PER_S, "blast_limited_msgs_per_s": limited}
+            "blast_limited_target_per_s": BLAST_LIMIT_PER_S, "blast_limited_msgs_per_s": limited,
+            "blast_worker_rss_mb": rss_mb}
 
 
 def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order], set[str]]:
@@ -182,7 +187,8 @@ def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order]
     workers = bench_workers(region, count)
     orders, offers = [], []
     for chunk in range(0, count, BLAST_PER_ORDER):
-        order = add_order(region, site, day(days_ahead, hour=6), needed=order_service.MAX_WORKERS)
+        # urgent: its offers go at once at any hour, so a run at night in Bench City is not held until the morning
+        order = add_order(region, site, day(days_ahead, hour=6), needed=order_service.MAX_WORKERS, urgent=True)
         orders.append(order)
         offers.append(offer_to(order, [w.id for w in workers[chunk:chunk + BLAST_PER_ORDER]]))
     db.session.commit()
@@ -194,8 +200,9 @@ def _queue_blast(region, site, count: int, days_ahead: int) -> tuple[list[Order]
     return orders, {w.phone for w in workers}
 
 
-def _drain(fake: FakeTwilio, phones: set[str], **settings) -> tuple[float, list[dict]]:
-    """Let BLAST_PROCESSES burst workers send the queued SMS to the fake Twilio; return msgs/s and the creates.
+def _drain(fake: FakeTwilio, phones: set[str], **settings) -> tuple[float, list[dict], float]:
+    """Let BLAST_PROCESSES burst workers (the Procfile's command) send the queued SMS to the fake Twilio; return
+    msgs/s, the creates, and the largest worker's resident MiB seen while they sent.
 
     The clock runs from the first create the fake receives to the last, so the workers' start does not count.
     """
@@ -206,11 +213,18 @@ def _drain(fake: FakeTwilio, phones: set[str], **settings) -> tuple[float, list[
 
     twilio = {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT,
               "TWILIO_AUTH_TOKEN": current_app.config["TWILIO_AUTH_TOKEN"], "TWILIO_FROM": TWILIO_NUMBER}
-    with rq_workers(BLAST_PROCESSES, burst=True, simple=True, **twilio,
-                    **settings) as workers:
+    sizes, sampled = [], [0.0]
+
+    def all_arrived() -> bool:
+        if time.perf_counter() - sampled[0] >= RSS_EVERY_S:  # reading /proc is not free: now and then
+            sampled[0] = time.perf_counter()
+            sizes.extend(families_rss_mb([worker.pid for worker in workers if worker.poll() is None]))
+        return len({create["To"] for create in arrived()}) >= len(phones)
+
+    with rq_workers(BLAST_PROCESSES, burst=True, **twilio, **settings) as workers:
         wait_until(arrived, 120, every=0.01)
         began = time.perf_counter()
-        wait_until(lambda: len({create["To"] for create in arrived()}) >= len(phones), 600, every=0.02)
+        wait_until(all_arrived, 600, every=0.02)
         seconds = time.perf_counter() - began  # len(phones) - 1 intervals between the first create and the last
         wait_until(lambda: all(worker.poll() is not None for worker in workers), 60, every=0.1)  # burst: they quit
-    return (len(phones) - 1) / seconds, arrived()
+    return (len(phones) - 1) / seconds, arrived(), max(sizes, default=0.0)

@@ -61,12 +61,14 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 @contextmanager
-def rq_workers(count: int = 1, *, burst: bool = False, simple: bool = False, **settings):
+def rq_workers(count: int = 1, *, burst: bool = False, forking: bool = False, **settings):
     """Run count `flask worker` processes on every queue, as the Procfile does, for the block; yield them.
 
-    simple: jobs run in the worker's own process rather than a forked work horse each."""
-    args = [str(BIN / "flask"), "--app", "app:create_app", "worker", *(["--burst"] if burst else []),
-            *(["--simple"] if simple else [])]
+    forking: a forked work horse for every job (the worker without --simple), to compare with the Procfile's."""
+    args = procfile_worker()
+    if forking:
+        args = [arg for arg in args if arg != "--simple"]
+    args += ["--burst"] if burst else []
     started = []
     try:
         for _ in range(count):
@@ -74,6 +76,21 @@ def rq_workers(count: int = 1, *, burst: bool = False, simple: bool = False, **s
         yield started
     finally:
         _stop(started)
+
+
+def procfile_worker() -> list[str]:
+    """Return the Procfile's worker command as arguments, its `flask` the one beside this Python."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("worker:"))
+    args = shlex.split(line.removeprefix("worker:"))
+    return [str(BIN / args[0]), *args[1:]]
+
+
+def families_rss_mb(pids: list[int]) -> list[float]:
+    """Resident size in MiB of the largest of each pid and the processes it forked (a work horse, the scheduler),
+    from one look at /proc."""
+    parents = {child: _stat(child)[0] for child in _pids()}
+    return [max(_rss_kb(one) for one in [pid, *(c for c, p in parents.items() if p == pid)]) / 1024
+            for pid in pids]
 
 
 class Web:

@@ -51,7 +51,9 @@ def run(app) -> dict:
     forget_earlier_runs()
     floor = floor_app()
     artel, floor_rounds = [], []
-    with procfile_web(SMS_BACKEND="simulator", TWILIO_AUTH_TOKEN=current_app.config["TWILIO_AUTH_TOKEN"]) as web:
+    # configured as in production: the replies go to the network's own number, TWILIO_FROM
+    with procfile_web(SMS_BACKEND="simulator", TWILIO_AUTH_TOKEN=current_app.config["TWILIO_AUTH_TOKEN"],
+                      TWILIO_FROM=TWILIO_NUMBER) as web:
         with _floor_web(floor) as floor_web:
             _artel_round(web, days_ahead=200, count=WARMUP // 2, both=WARMUP // 2)  # warm-up, not counted
             if floor_web:

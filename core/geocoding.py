@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from geopy.exc import GeopyError
-from geopy.extra.rate_limiter import RateLimiter
-from geopy.geocoders import Nominatim
 from sqlalchemy import select
 
 from core.i18n import lazy_gettext as _l
@@ -53,10 +50,13 @@ def _normalise(address: str) -> str:
 _limited = {}
 
 
-def _nominatim() -> RateLimiter:
-    """Return the process's rate-limited Nominatim for the configured URL."""
+def _nominatim():
+    """Return the process's rate-limited Nominatim (geopy's RateLimiter) for the configured URL."""
     url = current_app.config["GEOCODER_URL"]
     if url not in _limited:
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
         parts = urlsplit(url)
         geocoder = Nominatim(
             domain=parts.netloc,
@@ -88,6 +88,9 @@ def geocode(address: str, country_codes: str = "ru") -> Place:
         return Place(cached.lat, cached.lon, cached.display_name, "cache")
     if not current_app.config["GEOCODER_URL"]:
         raise GeocodeError(_l("Address lookup is off here: click the map or type coordinates such as 55.7558, 37.6173."))
+    # geopy here, not at the top: only a typed address reaches it, and it weighs ~10 MB in every process
+    from geopy.exc import GeopyError
+
     try:
         location = _nominatim()(address, exactly_one=True, country_codes=country_codes or None)
     except GeopyError as exc:

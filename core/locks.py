@@ -15,7 +15,9 @@ as FOR UPDATE does, but not the key-share locks PostgreSQL takes when a new row 
 the locked one (a stored reply refers to the worker and the order), which FOR UPDATE would
 turn into deadlocks. SQLite has no row locks; its one writer at a time serialises instead.
 """
-from sqlalchemy import select, text
+from functools import cache
+
+from sqlalchemy import bindparam, select, text
 
 from extensions import db
 
@@ -27,8 +29,14 @@ def fresh(statement):
 
 def lock(model, row_id: int, *, skip_locked: bool = False):
     """Lock one row by id and return it as committed now (None if gone, or locked and skip_locked)."""
-    return db.session.scalar(fresh(select(model).where(model.id == row_id)
-                                   .with_for_update(key_share=True, skip_locked=skip_locked)))
+    return db.session.scalar(_lock_statement(model, skip_locked), {"row_id": row_id})
+
+
+@cache
+def _lock_statement(model, skip_locked: bool):
+    """The locking read of one row of model, built once: replies lock a worker and an order each."""
+    return fresh(select(model).where(model.id == bindparam("row_id"))
+                 .with_for_update(key_share=True, skip_locked=skip_locked))
 
 
 def lock_all(model, row_ids) -> list:

@@ -11,9 +11,10 @@ one order (never more than booking_target places).
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from core import locks
@@ -58,15 +59,24 @@ def held_places(order: Order) -> int:
 def _offer_and_places(worker_id: int, order_id: int, now) -> tuple[Offer | None, int, int]:
     """Return the worker's offer of the order, the places held on the order and how many wait on its list since
     now or earlier, as committed now, in one statement (the caller holds the order's lock)."""
+    row = db.session.execute(_offer_and_places_statement(),
+                             {"worker_id": worker_id, "order_id": order_id, "now": now}).first()
+    return tuple(row) if row else (None, 0, 0)
+
+
+@cache
+def _offer_and_places_statement():
+    """_offer_and_places' statement, built once (every YES runs it, with the order locked)."""
     other = aliased(Offer)
+    order_id = bindparam("order_id")
 
     def count(*where):
         return select(func.count()).select_from(other).where(other.order_id == order_id, *where).scalar_subquery()
 
-    row = db.session.execute(locks.fresh(select(
-        Offer, count(other.state.in_(states.HOLDING)), count(other.state == states.WAITLISTED, other.answered_at <= now))
-        .where(Offer.order_id == order_id, Offer.worker_id == worker_id))).first()
-    return tuple(row) if row else (None, 0, 0)
+    return locks.fresh(select(
+        Offer, count(other.state.in_(states.HOLDING)),
+        count(other.state == states.WAITLISTED, other.answered_at <= bindparam("now")))
+        .where(Offer.order_id == order_id, Offer.worker_id == bindparam("worker_id")))
 
 
 def _waitlist_position(order: Order, offer: Offer) -> int:
@@ -80,9 +90,17 @@ def clashes(worker: Worker, order: Order) -> bool:
 
 
 def _holds_overlapping(worker_id: int, order_id: int, starts_at, ends_at) -> bool:
-    return db.session.scalar(network_wide(select(Offer.id).where(
-        Offer.worker_id == worker_id, Offer.order_id != order_id, Offer.state.in_(states.HOLDING),
-        Offer.starts_at < ends_at, Offer.ends_at > starts_at).limit(1), Offer)) is not None
+    return db.session.scalar(_overlapping_statement(), {"worker_id": worker_id, "order_id": order_id,
+                                                        "starts_at": starts_at, "ends_at": ends_at}) is not None
+
+
+@cache
+def _overlapping_statement():
+    """_holds_overlapping's statement, built once (every YES runs it)."""
+    return network_wide(select(Offer.id).where(
+        Offer.worker_id == bindparam("worker_id"), Offer.order_id != bindparam("order_id"),
+        Offer.state.in_(states.HOLDING), Offer.starts_at < bindparam("ends_at"),
+        Offer.ends_at > bindparam("starts_at")).limit(1), Offer)
 
 
 def _clash_before_the_order_lock(worker: Worker | None, order_id: int) -> tuple[tuple | None, bool]:

@@ -1,7 +1,9 @@
 """An SMS from a worker: stored once per MessageSid, understood, acted on, answered once."""
+from functools import cache
+
 from flask import current_app
-from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from flask_babel import force_locale, lazy_gettext
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -18,31 +20,35 @@ from workers.models import Worker
 from workers.service import set_opt_out
 
 
+# The answers, translated when one is sent (only that one: the reply path is hot).
+ANSWERS = {
+    "booked": lazy_gettext("You are booked for order %(code)s. We will remind you the day before."),
+    "booked_soon": lazy_gettext("You are booked for order %(code)s. We will remind you before the start."),
+    "waitlisted": lazy_gettext("Order %(code)s is full: you are #%(position)s on the waitlist."),
+    "already_booked": lazy_gettext("You are already booked for order %(code)s."),
+    "confirmed": lazy_gettext("Thank you: you are confirmed for order %(code)s."),
+    "already_waitlisted": lazy_gettext("You are already #%(position)s on the waitlist for order %(code)s."),
+    "clash": lazy_gettext("You already have a shift at that time, so order %(code)s cannot be booked."),
+    "closed": lazy_gettext("Order %(code)s is no longer taking workers."),
+    "offer_closed": lazy_gettext("The offer of order %(code)s is no longer open to you."),
+    "inactive": lazy_gettext("You cannot take work at the moment. Please call the office."),
+    "no_offer": lazy_gettext("You have no open offer. We will write when there is work."),
+    "which": lazy_gettext("You have several offers: reply YES or NO with the order code, e.g. YES %(code)s."),
+    "declined": lazy_gettext("Noted: you decline order %(code)s."),
+    "dropped": lazy_gettext("You have withdrawn from order %(code)s."),
+    "not_booked": lazy_gettext("You are not booked for that order."),
+    "started": lazy_gettext("You will get job offers again. Reply STOP to stop them."),
+    "help": lazy_gettext("Artel jobs: reply YES to take an offer, NO to decline, DROP with the code to withdraw, STOP to stop messages."),
+    "hint": lazy_gettext("We did not understand. Reply YES, NO, DROP with the order code, or HELP. A dispatcher will read your message."),
+    "unknown": lazy_gettext("This number is not in our pool. Call the office to sign up."),
+}
+
+
 def _answer_for(worker: Worker | None, key: str, **values) -> str:
     """Return the answer text in the worker's language."""
     with force_locale(worker.language if worker else "ru"):
-        texts = {
-            "booked": gettext("You are booked for order %(code)s. We will remind you the day before."),
-            "booked_soon": gettext("You are booked for order %(code)s. We will remind you before the start."),
-            "waitlisted": gettext("Order %(code)s is full: you are #%(position)s on the waitlist."),
-            "already_booked": gettext("You are already booked for order %(code)s."),
-            "confirmed": gettext("Thank you: you are confirmed for order %(code)s."),
-            "already_waitlisted": gettext("You are already #%(position)s on the waitlist for order %(code)s."),
-            "clash": gettext("You already have a shift at that time, so order %(code)s cannot be booked."),
-            "closed": gettext("Order %(code)s is no longer taking workers."),
-            "offer_closed": gettext("The offer of order %(code)s is no longer open to you."),
-            "inactive": gettext("You cannot take work at the moment. Please call the office."),
-            "no_offer": gettext("You have no open offer. We will write when there is work."),
-            "which": gettext("You have several offers: reply YES or NO with the order code, e.g. YES %(code)s."),
-            "declined": gettext("Noted: you decline order %(code)s."),
-            "dropped": gettext("You have withdrawn from order %(code)s."),
-            "not_booked": gettext("You are not booked for that order."),
-            "started": gettext("You will get job offers again. Reply STOP to stop them."),
-            "help": gettext("Artel jobs: reply YES to take an offer, NO to decline, DROP with the code to withdraw, STOP to stop messages."),
-            "hint": gettext("We did not understand. Reply YES, NO, DROP with the order code, or HELP. A dispatcher will read your message."),
-            "unknown": gettext("This number is not in our pool. Call the office to sign up."),
-        }
-        return texts[key] % values if values else texts[key]
+        text = str(ANSWERS[key])
+    return text % values if values else text
 
 
 def _of_branch(stmt, branch_id: int | None):
@@ -73,8 +79,7 @@ def _order_for(worker: Worker, kind: str, code: str | None, branch_id: int | Non
     A reply to a branch's own SMS sender (branch_id) is about that branch's offers only.
     """
     if code:
-        order = db.session.scalar(select(Order).options(joinedload(Order.region)).where(Order.code == code,
-                                                                                        Order.code_live))
+        order = db.session.scalar(_order_by_code(), {"code": code})
         return (order, None) if order else (None, "no_offer")
     if kind == "accept" and (asked := _asked_to_confirm(worker, branch_id)) is not None:
         return db.session.get(Order, asked.order_id), None
@@ -89,6 +94,17 @@ def _order_for(worker: Worker, kind: str, code: str | None, branch_id: int | Non
     if len(offers) > 1:
         return None, "which"
     return db.session.get(Order, offers[0].order_id), None
+
+
+@cache
+def _order_by_code():
+    """The live order with a code, with its region (its time zone words the answer); built once."""
+    return select(Order).options(joinedload(Order.region)).where(Order.code == bindparam("code"), Order.code_live)
+
+
+@cache
+def _worker_by_phone():
+    return select(Worker).where(Worker.phone == bindparam("phone"))
 
 
 def branch_of_sender(*senders: str | None) -> int | None:
@@ -108,7 +124,7 @@ def handle_inbound(sid: str, from_number: str, body: str, to: str | None = None,
     sender attributes the reply to that branch (its offers, its inbox).
     """
     phone = try_normalize_phone(from_number) or from_number
-    worker = db.session.scalar(select(Worker).where(Worker.phone == phone))
+    worker = db.session.scalar(_worker_by_phone(), {"phone": phone})
     branch_id = branch_of_sender(service, try_normalize_phone(to) if to else None)
     message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
                       worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None,

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from core.i18n import lazy_gettext as _l
 
@@ -46,6 +44,9 @@ def _wrong_type() -> PlaybookFileError:
 
 
 def _pdf(data: bytes) -> str:
+    from pypdf import PdfReader  # here, not at the top: only an upload reads a PDF, and pypdf weighs ~7 MB
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -12,7 +12,7 @@ from core.templating import HEAD_OFFICE_TIMEZONE
 from core.timeutil import to_zone, utcnow
 from extensions import db
 from franchise.models import Franchise
-from playbook import files, stamps
+from playbook import files
 from playbook.models import DOCUMENT_TIERS, PlaybookAccess, PlaybookDocument, PlaybookVersion
 
 LOG_PAGE_SIZE = 100
@@ -161,6 +161,8 @@ def serve_copy(user: User, document: PlaybookDocument, kind: str, client_address
     db.session.flush()  # the row's number goes into the stamp
     stamp = _stamp_words(access, user, franchise, access.at)
     font = current_app.config.get("PLAYBOOK_STAMP_FONT")
+    from playbook import stamps  # here, not at the top: fpdf and pypdf weigh ~25 MB in every web and rq process
+
     if version.kind == "pdf":
         data, content_type = stamps.stamp_pdf(data, stamp, font), "application/pdf"
     elif version.kind == "image":

@@ -1,5 +1,6 @@
 """A real `flask worker` process (the Procfile's command) against the test database and Redis."""
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -13,6 +14,13 @@ from core import queue
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def procfile_worker() -> list[str]:
+    """Return the Procfile's worker command as arguments, its `flask` the one beside this Python."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("worker:"))
+    args = shlex.split(line.removeprefix("worker:"))
+    return [str(Path(sys.executable).with_name(args[0])), *args[1:]]
+
+
 def _env(tmp_path: Path, settings: dict) -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT), "ARTEL_INSTANCE_DIR": str(tmp_path / "instance"),
             "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI, "REDIS_URL": TestConfig.REDIS_URL,
@@ -22,14 +30,15 @@ def _env(tmp_path: Path, settings: dict) -> dict:
 
 
 class RqWorker:
-    """One `flask worker` process group (with its scheduler); kill() is SIGKILL to the worker and its work horse.
+    """One `flask worker` process group, as the Procfile runs it (with its scheduler); kill() is SIGKILL to the
+    worker and any work horse it forked.
 
     settings become its environment; a REDIS_URL among them is also the one it listens on."""
 
     def __init__(self, tmp_path: Path, **settings):
         self.log = tmp_path / f"rq-{time.monotonic_ns()}.log"
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("flask")), "--app", "app:create_app", "worker"],
+            procfile_worker(),
             cwd=ROOT, env=_env(tmp_path, settings), stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
 
