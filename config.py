@@ -143,10 +143,14 @@ class Config:
     LEAD_FORM_RATE_LIMIT = os.environ.get("LEAD_FORM_RATE_LIMIT", "5 per minute;30 per hour")
 
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
+    # Freeze what the app built at start out of the garbage collector's walks (gc.freeze): on for the served
+    # processes; off in the tests, which build many apps in one process and would keep each one's garbage.
+    GC_FREEZE = _flag("GC_FREEZE", True)
 
 
 class TestConfig(Config):
     TESTING = True
+    GC_FREEZE = False
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/artel_test"
     )
