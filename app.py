@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     import core.routes  # noqa: F401
     import dispatch.routes  # noqa: F401
     import franchise.routes  # noqa: F401
+    import leads.api  # noqa: F401
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
     import playbook.routes  # noqa: F401
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from extensions import api, csrf
     from franchise import api_bp as franchise_api_bp
     from franchise import bp as franchise_bp
+    from leads import api_bp as leads_api_bp
     from leads import bp as leads_bp
     from orders import api_bp as orders_api_bp
     from orders import bp as orders_bp
@@ -100,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
                sms_bp, dispatch_bp):
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
-    for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp):
+    for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp, leads_api_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge (core.auth.api_requires: 401 before input)
         api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))
 

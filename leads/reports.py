@@ -209,3 +209,31 @@ def chart_data(report: FunnelReport) -> dict:
         "lost_kinds": [row.kind for row in report.lost],
         "lost_counts": [row.leads for row in report.lost],
     }
+
+
+def _row_dict(dimension: str, row: FunnelRow) -> dict:
+    key = row.key[0]
+    keys = {"source": {"source": key, "campaign": row.label}, "branch": {"franchise_id": key},
+            "agent": {"user_id": key}}.get(dimension, {})
+    return {"name": row.name, **keys, "counts": row.counts, "median_accept_minutes": row.median_accept_minutes,
+            "rates": {**{step: _float(rate) for step, rate in row.rates.steps.items()},
+                      "overall": _float(row.rates.overall)}}
+
+
+def _float(rate) -> float | None:
+    return None if rate is None else round(float(rate), 4)
+
+
+def as_dict(report: FunnelReport) -> dict:
+    """Return the report in the API's shape (leads.schemas.FunnelOut)."""
+    return {
+        "since": report.first, "until": report.last, "timezone": report.timezone,
+        "total": _row_dict("total", report.total),
+        "by_source": [_row_dict("source", row) for row in report.by_source],
+        "by_branch": [_row_dict("branch", row) for row in report.by_branch],
+        "by_agent": [_row_dict("agent", row) for row in report.by_agent],
+        "lost": [{"kind": row.kind, "reason": row.reason, "leads": row.leads,
+                  "text": texts.describe(row.reason, row.details) if row.reason else (row.note or "")}
+                 for row in report.lost],
+        "lost_for_good": report.lost_for_good,
+    }

@@ -299,6 +299,25 @@ def inbox(limit: int = 100) -> tuple[list[Lead], list[Lead]]:
     return waiting, answered
 
 
+PAGE_SIZE = 50
+
+
+def list_leads(status: str | None = None, source: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, page: int = 1) -> list[Lead]:
+    """Return a page of the visible leads, the latest taken first, filtered by status, source and when taken."""
+    statement = select(Lead)
+    if status:
+        statement = statement.where(Lead.status == status)
+    if source:
+        statement = statement.where(Lead.source == source)
+    if since:
+        statement = statement.where(Lead.created_at >= since)
+    if until:
+        statement = statement.where(Lead.created_at < until)
+    return list(db.session.scalars(statement.order_by(Lead.created_at.desc(), Lead.id.desc())
+                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+
+
 def recent_leads(limit: int = 30) -> list[Lead]:
     return list(db.session.scalars(select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)))
 
