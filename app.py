@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from franchise import bp as franchise_bp
     from leads import api_bp as leads_api_bp
     from leads import bp as leads_bp
+    from leads import voice_bp
     from orders import api_bp as orders_api_bp
     from orders import bp as orders_bp
     from playbook import bp as playbook_bp
@@ -99,9 +100,11 @@ def register_blueprints(app: Flask) -> None:
     from workers import bp as workers_bp
 
     for bp in (core_bp, franchise_bp, workers_bp, clients_bp, orders_bp, ratings_bp, leads_bp, royalty_bp, playbook_bp,
-               sms_bp, dispatch_bp):
+               sms_bp, voice_bp, dispatch_bp):
         app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
+    csrf.exempt(voice_bp)
+    csrf.exempt("leads.routes.web_form")  # the public web form is posted from other sites, with no session to forge
     for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp, leads_api_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge (core.auth.api_requires: 401 before input)
         api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))

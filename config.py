@@ -136,6 +136,12 @@ class Config:
     # Round robin among a region's non-official branches is weighted by what they did with this many days' leads.
     LEAD_ROUTING_DAYS = int(os.environ.get("LEAD_ROUTING_DAYS", "90"))
 
+    # Telephony: an agent whose intake screen has not asked for calls for AGENT_STALE_SECONDS is away (its page
+    # asks every AGENT_POLL_SECONDS); the public web form takes LEAD_FORM_RATE_LIMIT per remote address.
+    AGENT_POLL_SECONDS = int(os.environ.get("AGENT_POLL_SECONDS", "3"))
+    AGENT_STALE_SECONDS = int(os.environ.get("AGENT_STALE_SECONDS", "15"))
+    LEAD_FORM_RATE_LIMIT = os.environ.get("LEAD_FORM_RATE_LIMIT", "5 per minute;30 per hour")
+
     EMBEDDED_WORKER = _flag("EMBEDDED_WORKER", True)  # run jobs in-process when REDIS_URL is unset
 
 

@@ -102,7 +102,7 @@ class FranchiseOwnedMixin:
 
 
 class RegionOwnedMixin:
-    """A row of a region's shared pool; a franchise sees the regions it operates in."""
+    """A row of a region's shared pool; a franchise sees its region's pool and the pools it may borrow from."""
 
     @declared_attr
     def region_id(cls) -> Mapped[int]:
@@ -114,10 +114,10 @@ class RegionOwnedMixin:
 
     @classmethod
     def __tenant_filter__(cls, scope):
-        return cls.region_id.in_(scope.region_ids)
+        return cls.region_id.in_(scope.pool)
 
     def __tenant_allows__(self, scope) -> bool:
-        return self.region_id in scope.region_ids
+        return self.region_id in scope.pool
 
 
 class User(TimestampMixin, SoftDeleteMixin, db.Model):

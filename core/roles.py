@@ -62,7 +62,7 @@ ACTIONS: dict[str, Action] = {
     "playbook.view": _allow("partner", "dispatcher", "recruiter"),
     "playbook.manage": _allow(*ADMIN_ONLY, head_office=True),  # upload, replace, withdraw; the access log
     # clients and their sites
-    "clients.view": _allow(*DISPATCHING),
+    "clients.view": _allow(*DISPATCHING, "callcentre"),  # the call centre reads a caller's history, changes nothing
     "clients.edit": _allow(*DISPATCHING),
     # the worker pool
     "workers.view": _allow(*POOL),  # the pool, the card, the photo, the rating history
@@ -74,7 +74,7 @@ ACTIONS: dict[str, Action] = {
     "workers.personal_data": _allow(*ADMIN_ONLY, head_office=True),  # one worker's personal data: export and erasure (irreversible)
     "skills.manage": _allow(*ADMIN_ONLY),
     # orders and the day on site
-    "orders.view": _allow(*DISPATCHING),
+    "orders.view": _allow(*DISPATCHING, "callcentre"),  # read only: what a calling client has booked
     "orders.manage": _allow(*DISPATCHING),  # create, send out, change, cancel, book and unbook
     "rates.view": _allow(*DISPATCHING),  # the rate cards an order takes: the region's defaults and the franchise's own
     "rates.manage": _allow("partner"),  # a franchise's own cards; head office's administrators keep the defaults

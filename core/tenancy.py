@@ -32,8 +32,20 @@ class TenancyViolation(PermissionError):
 
 @dataclass(frozen=True)
 class Scope:
+    """A franchise, the region it operates in, and the pools it dispatches from.
+
+    pool_region_ids is its region followed by the neighbours head office lets it borrow from
+    (franchise.borrowing); the workers of those pools (and the rows about them) are its to see
+    and to book. Everything else regional (rate cards, territories) stays with region_ids.
+    """
+
     franchise_id: int
     region_ids: tuple[int, ...]
+    pool_region_ids: tuple[int, ...] = ()
+
+    @property
+    def pool(self) -> tuple[int, ...]:
+        return self.pool_region_ids or self.region_ids
 
 
 def current_scope() -> Scope | None:
@@ -54,7 +66,8 @@ def scope_for_user(user) -> Scope | None:
         return None
     franchise = user.franchise
     region_ids = (franchise.region_id,) if franchise and franchise.region_id else ()
-    return Scope(franchise_id=user.franchise_id, region_ids=region_ids)
+    pool = franchise.pool_region_ids if franchise else ()
+    return Scope(franchise_id=user.franchise_id, region_ids=region_ids, pool_region_ids=pool)
 
 
 @cache
@@ -129,5 +142,5 @@ def _check_original(obj, scope):
                 raise TenancyViolation("row belongs to another franchise")
     if isinstance(obj, RegionOwnedMixin):
         for old in state.attrs["region_id"].history.deleted or ():
-            if old not in scope.region_ids:
+            if old not in scope.pool:
                 raise TenancyViolation("row belongs to another region")

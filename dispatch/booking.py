@@ -21,6 +21,7 @@ from core.tenancy import network_wide
 from core.timeutil import utcnow
 from dispatch import hours, notices, promises, states, texts
 from extensions import db
+from franchise import borrowing
 from orders.models import Order
 from dispatch.models import Offer
 from workers.models import Worker
@@ -227,7 +228,8 @@ def book_manually(worker_id: int, order_id: int, franchise_id: int) -> Outcome:
         return Outcome("full", order)
     if offer is None:
         offer = Offer(order_id=order.id, worker_id=worker.id, franchise_id=franchise_id, starts_at=order.starts_at,
-                      ends_at=order.ends_at, wave=0, state=states.NEW)  # wave 0: not from a wave of SMS
+                      ends_at=order.ends_at, wave=0, state=states.NEW,  # wave 0: not from a wave of SMS
+                      lent_from_region_id=borrowing.lent_from(worker.region_id, order.region_id))
         db.session.add(offer)
     offer.answered_at = utcnow()
     _book(offer, worker, offer.answered_at, "book_by_hand")

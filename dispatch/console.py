@@ -7,6 +7,7 @@ from core.timeutil import utcnow
 from dispatch import booking, notices, states, texts
 from dispatch.models import Message, MessageReader, Offer
 from extensions import db
+from franchise import borrowing
 from orders.models import Order
 from workers.models import Worker
 
@@ -36,8 +37,9 @@ def _finish() -> None:
 
 def book(order: Order, worker: Worker) -> None:
     """Book worker on order by hand (he called the office, say) and tell him; commit."""
-    if worker.status != "active" or worker.region_id != order.region_id:
-        raise ConsoleError(_l("Only an active worker of the order's region can be booked."))
+    if worker.status != "active" or not borrowing.may_work_in(worker.region_id, order.region_id):
+        raise ConsoleError(_l("Only an active worker of the order's region, or of a region it may borrow from, "
+                              "can be booked."))
     outcome = booking.book_manually(worker.id, order.id, order.franchise_id)
     if outcome.kind != "booked":
         db.session.rollback()

@@ -1,4 +1,4 @@
-"""The only module that touches the Twilio SDK: webhook signatures, TwiML, and sending.
+"""The only module that touches the Twilio SDK: webhook signatures, TwiML (SMS and voice), and sending.
 
 Twilio's message create is not idempotent, so a send is retried blindly only when the
 request certainly did not arrive (429 Too Many Requests, a refused connection). A
@@ -19,6 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 OPTED_OUT, INVALID_NUMBER = 21610, 21211
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)
@@ -63,6 +64,14 @@ def twiml(text: str) -> str:
     response = MessagingResponse()
     if text:
         response.message(text)
+    return str(response)
+
+
+def voice_twiml(greeting: str, queue: str, language: str = "ru-RU") -> str:
+    """Return the TwiML that greets a caller and holds him in queue until an agent answers."""
+    response = VoiceResponse()
+    response.say(greeting, language=language)
+    response.enqueue(queue)
     return str(response)
 
 

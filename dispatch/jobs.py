@@ -3,6 +3,7 @@
 Each is promised through its typed helper in dispatch.promises, never enqueued by name.
 """
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -16,6 +17,7 @@ from dispatch.booking import held_places
 from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
 from dispatch.models import HOLDING_STATES, Message, Offer
 from dispatch.overbooking import auto_target, fixed_target
+from franchise import borrowing
 from franchise.models import Franchise
 from extensions import db
 from dispatch.candidates import Shift, find_candidates
@@ -44,26 +46,35 @@ def plan_order(order_id: int, wave: int = 1) -> int:
     config = current_app.config
     offered = set(db.session.scalars(select(Offer.worker_id).where(Offer.order_id == order.id)))
     site = texts.site_of(order)
-    candidates = [c for c in find_candidates(Shift(
+    shift = Shift(
         region_id=order.region_id, lat=site.lat, lon=site.lon, starts_at=order.starts_at, ends_at=order.ends_at,
         timezone=order.region.timezone, skill_mask=order.skill_mask, radius_km=config["DISPATCH_RADIUS_KM"],
-        exclude_order_id=order.id), limit=config["DISPATCH_MAX_CANDIDATES"]) if c.worker_id not in offered]
+        exclude_order_id=order.id)
+    limit = config["DISPATCH_MAX_CANDIDATES"]
+    candidates = [c for c in find_candidates(shift, limit=limit) if c.worker_id not in offered]
     holding = [float(w.reliability) for w in db.session.scalars(
         select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
             Offer.order_id == order.id, Offer.state.in_(HOLDING_STATES)))]
-    if order.overbooking_factor is None:
-        order.booking_target = auto_target(order.workers_needed, holding + [float(c.reliability) for c in candidates],
-                                           float(order.target_probability), float(order.max_factor))
-    else:
-        order.booking_target = fixed_target(order.workers_needed, float(order.overbooking_factor))
-    places_left = order.booking_target - held_places(order)
-    wave_size = max(1, places_left * config["DISPATCH_WAVE_MULTIPLE"])
+    places_left, wave_size = _size_wave(order, holding, candidates)
+    lent = {}  # worker id -> the region lending him
+    if places_left > 0 and len(candidates) < wave_size and (pools := borrowing.neighbours(order.region_id)):
+        # The order's own pool cannot fill this wave: top it up from the pools head office lets it borrow from,
+        # best first, after every worker of its own.
+        extra = []
+        for region_id in pools:
+            for c in find_candidates(replace(shift, region_id=region_id), limit=limit):
+                if c.worker_id not in offered:
+                    lent[c.worker_id] = region_id
+                    extra.append(c)
+        candidates += sorted(extra, key=lambda c: (-c.score, c.worker_id))
+        places_left, wave_size = _size_wave(order, holding, candidates)
     chosen = candidates[:wave_size] if places_left > 0 else []
     if chosen:
         # The unique (order, worker) key makes a second run of this job a no-op for these rows.
         statement = pg_insert(Offer) if db.engine.dialect.name == "postgresql" else None
         rows = [dict(order_id=order.id, worker_id=c.worker_id, franchise_id=order.franchise_id, state="offered",
-                     starts_at=order.starts_at, ends_at=order.ends_at, wave=wave) for c in chosen]
+                     starts_at=order.starts_at, ends_at=order.ends_at, wave=wave,
+                     lent_from_region_id=lent.get(c.worker_id)) for c in chosen]
         if statement is not None:
             db.session.execute(statement.on_conflict_do_nothing(constraint="uq_offer_order_worker"), rows)
         else:
@@ -78,6 +89,17 @@ def plan_order(order_id: int, wave: int = 1) -> int:
         alerts.raise_alert(order, "no_candidates", str(places_left))
     _commit_and_relay()
     return len(chosen)
+
+
+def _size_wave(order: Order, holding: list[float], candidates: list) -> tuple[int, int]:
+    """Set the order's booking target from who holds a place and who could; return (places left, wave size)."""
+    if order.overbooking_factor is None:
+        order.booking_target = auto_target(order.workers_needed, holding + [float(c.reliability) for c in candidates],
+                                           float(order.target_probability), float(order.max_factor))
+    else:
+        order.booking_target = fixed_target(order.workers_needed, float(order.overbooking_factor))
+    places_left = order.booking_target - held_places(order)
+    return places_left, max(1, places_left * current_app.config["DISPATCH_WAVE_MULTIPLE"])
 
 
 def _commit_and_relay() -> None:

@@ -46,6 +46,8 @@ class Offer(FranchiseOwnedMixin, TimestampMixin, db.Model):
     reminder_stage: Mapped[int] = mapped_column(default=0)
     confirm_by: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # else the place is released
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # The worker's home region when it is not the order's: lent by that region's pool (franchise.borrowing).
+    lent_from_region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"))
 
     order = relationship("Order")
     worker = relationship("Worker")

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from core.auth import public, requires
 from core.i18n import gettext as _
 from dispatch import alerts, bp, calibration, console, gateway, inbound, simulator, sms_bp, status, texts
-from dispatch.forms import InboxForm, ReplyForm
+from dispatch.forms import CallForm, InboxForm, ReplyForm
 from dispatch.models import Alert, Message
 from extensions import db, limiter
 from workers.service import get_worker
@@ -164,7 +164,20 @@ def _simulating():
 @requires("dispatch.simulator")
 def simulator_index():
     _simulating()
-    return render_template("dispatch/simulator.html", threads=simulator.threads())
+    return render_template("dispatch/simulator.html", threads=simulator.threads(), call_form=CallForm())
+
+
+@bp.post("/simulator/call")
+@requires("dispatch.simulator")
+def simulator_call():
+    _simulating()
+    form = CallForm()
+    if not form.validate_on_submit():
+        return render_template("dispatch/simulator.html", threads=simulator.threads(), call_form=form), 400
+    simulator.place_call(form.phone.data)
+    flash(_("Calling from %(phone)s: the call centre's free agent gets the caller's card.", phone=form.phone.data),
+          "info")
+    return redirect(url_for("dispatch.simulator_index"))
 
 
 @bp.route("/simulator/<int:worker_id>", methods=["GET", "POST"])

@@ -19,15 +19,16 @@ region's month edges (royalty.arithmetic.month_bounds). Money is added up in Pyt
 rounded once, by royalty.arithmetic.
 """
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import and_, case, func, select, text
 
 from core.templating import HEAD_OFFICE_TIMEZONE
 from extensions import db
+from franchise import borrowing
 from franchise.models import Franchise, Region
 from orders.models import Order
 from royalty import arithmetic
@@ -36,6 +37,7 @@ from royalty.models import Statement
 
 MONTHS = 12  # the trend charts show this many months, up to the chosen one
 RANKED = 20  # franchises in the ranking
+LOSS_LISTED = 20  # orders whose pay reaches their bill, listed by name (all are counted)
 ZERO = Decimal("0.00")
 RATE_PLACES = Decimal("0.0001")
 
@@ -77,6 +79,11 @@ class Dashboard:
     months: list[MonthFigures]  # oldest first, the chosen month last
     regions: list[Share]
     ranking: list[Share]  # the franchises with the largest turnover first
+    # region id -> {"lent": shifts its workers worked for other regions, "borrowed": shifts its orders borrowed}
+    lending: dict[int, dict[str, int]] = field(default_factory=dict)
+    # the month's orders (not cancelled) whose pay reaches their bill, earliest first, and how many there are
+    at_a_loss: list = field(default_factory=list)
+    at_a_loss_count: int = 0
 
     @property
     def chosen(self) -> MonthFigures:
@@ -143,6 +150,11 @@ def network_dashboard(period: str) -> Dashboard:
     dues = dues_by_month(issued, royalty.paid(row[0] for row in issued))
 
     none = arithmetic.totals([])
+    chosen_month = None
+    if edges:  # each region's own month, within the range that covers them all (for the index on starts_at)
+        chosen_month = and_(Order.starts_at >= min(found[-2] for found in edges.values()),
+                            Order.starts_at < max(found[-1] for found in edges.values()),
+                            royalty._in_month({rid: (found[-2], found[-1]) for rid, found in edges.items()}))
     return Dashboard(
         period,
         [MonthFigures(m, by_month.get(m, none).turnover, by_month.get(m, none).royalty, *dues.get(m, (ZERO, ZERO)),
@@ -153,7 +165,21 @@ def network_dashboard(period: str) -> Dashboard:
                        franchise_shifts[f.id])
                  for f in franchises.values()
                  if f.id in by_franchise or (f.tier != "head_office" and f.deleted_at is None)]),
+        borrowing.lent_and_borrowed(Order.status.in_(royalty.CLOSED), chosen_month) if edges else {},
+        *(at_a_loss(chosen_month) if edges else ([], 0)),
     )
+
+
+def at_a_loss(*where, limit: int = LOSS_LISTED) -> tuple[list[Order], int]:
+    """The orders (not cancelled) whose pay per hour reaches their bill, earliest first (limit of them), and the count.
+
+    where: conditions on Order (the chosen month). Creating such an order asked for a confirmation; the
+    dashboard keeps it in sight.
+    """
+    losing = (Order.pay_rate >= Order.bill_rate, Order.status != "cancelled", *where)
+    count = db.session.scalar(select(func.count()).select_from(Order).where(*losing)) or 0
+    listed = list(db.session.scalars(select(Order).where(*losing).order_by(Order.starts_at, Order.id).limit(limit)))
+    return listed, count
 
 
 def ranking(shares: list[Share], count: int = RANKED) -> list[Share]:

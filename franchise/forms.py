@@ -1,7 +1,7 @@
 """Head office's franchise form: brand and legal name, package, region, contract, royalty, fee, SMS sender,
 duty phone."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.i18n import FRANCHISE_STATUS_LABELS, TIER_LABELS
@@ -25,3 +25,20 @@ class FranchiseForm(FlaskForm):
                              validators=[Optional(), Length(max=32)])
     sms_sender = StringField(_l("Own SMS sender (number or Messaging Service SID; empty: the network's)"),
                              validators=[Optional(), Length(max=34)])
+
+
+class RegionPairForm(FlaskForm):
+    """Two regions head office lets borrow each other's workers."""
+
+    region_id = SelectField(_l("Region"), coerce=int)
+    neighbour_id = SelectField(_l("Neighbouring region"), coerce=int)
+
+
+class ShiftWorkersForm(FlaskForm):
+    """The partner's search among the workers of his shifts."""
+
+    class Meta:
+        csrf = False  # a search submitted by GET
+
+    q = StringField(_l("Name or phone"), validators=[Optional(), Length(max=100)])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(1, 100000)])

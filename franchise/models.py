@@ -1,12 +1,13 @@
 """Regions (city territories) and the franchises that own them."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import SoftDeleteMixin, TimestampMixin
+from core.timeutil import utcnow
 from extensions import db
 
 TIERS = ("head_office", "basic", "brand", "official")
@@ -30,10 +31,31 @@ class Region(TimestampMixin, db.Model):
 
     @classmethod
     def __tenant_filter__(cls, scope):
-        return cls.id.in_(scope.region_ids)
+        return cls.id.in_(scope.pool)  # a borrowed worker's home region is shown with him
 
     def __tenant_allows__(self, scope) -> bool:
         return self.id in scope.region_ids
+
+
+class RegionLink(db.Model):
+    """Head office lets the franchises of region_id borrow workers of neighbour_id's pool.
+
+    A pair is allowed both ways and stored as two rows (A→B and B→A), so "whose pools may this
+    region dispatch from" is one indexed read. Not tenant-filtered: the scope itself reads it
+    (Franchise.pool_region_ids) and so does dispatch; only head office writes it
+    (franchise.borrowing).
+    """
+
+    __table_args__ = (UniqueConstraint("region_id", "neighbour_id", name="uq_region_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))  # the unique key's first column indexes it
+    neighbour_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    region = relationship("Region", foreign_keys=[region_id])
+    neighbour = relationship("Region", foreign_keys=[neighbour_id])
 
 
 # One official representative per city: at most one active, undeleted official franchise per region.
@@ -61,6 +83,15 @@ class Franchise(TimestampMixin, SoftDeleteMixin, db.Model):
     monthly_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0.00"), server_default="0")
 
     region = relationship("Region", back_populates="franchises")
+
+    @property
+    def pool_region_ids(self) -> tuple[int, ...]:
+        """The pools this franchise dispatches from: its region's, then the neighbours head office allows."""
+        if self.region_id is None:
+            return ()
+        linked = db.session.scalars(db.select(RegionLink.neighbour_id).where(RegionLink.region_id == self.region_id)
+                                    .order_by(RegionLink.neighbour_id))
+        return (self.region_id, *linked)
 
     @classmethod
     def __tenant_filter__(cls, scope):

@@ -12,8 +12,8 @@ from core.i18n import ROLE_LABELS, label
 from core.i18n import gettext as _
 from core.timeutil import utcnow
 from extensions import db
-from franchise import api_bp, bp, dashboard, service
-from franchise.forms import FranchiseForm
+from franchise import api_bp, borrowing, bp, dashboard, portal as partner, service
+from franchise.forms import FranchiseForm, RegionPairForm, ShiftWorkersForm
 from franchise.schemas import FranchiseOut, RegionOut
 from royalty import arithmetic
 from royalty import service as royalty
@@ -26,32 +26,57 @@ def admin_home():
     if not arithmetic.PERIOD.fullmatch(month):
         abort(400, _("Write the month as YYYY-MM, for example 2026-11."))
     figures = dashboard.network_dashboard(month)
+    regions = service.workers_by_region()
     return render_template(
         "franchise/admin_home.html",
-        summary=service.network_summary(),
-        regions=service.workers_by_region(),
-        franchises=service.list_franchises(),
+        summary=service.network_summary(regions),
+        regions=regions,
         dashboard=figures,
         chart=dashboard.chart_data(figures),
     )
 
 
-@bp.route("/portal")
-@requires("franchise.portal")
-def portal():
+def _own_franchise():
+    """The caller's franchise, or 404: the portal is a franchise's (head office has the network page)."""
     franchise = current_user.franchise
     if franchise is None:
         abort(404, _("Your account is not attached to a franchise."))
-    month = arithmetic.period_of(utcnow(), franchise.region.timezone) if franchise.region else None
+    return franchise
+
+
+@bp.route("/portal")
+@requires("franchise.portal")
+def portal():
+    franchise = _own_franchise()
+    now = utcnow()
+    zone = franchise.region.timezone if franchise.region else None
+    trend = partner.fill_trend(zone, now) if zone else []
     return render_template(
         "franchise/portal.html",
         franchise=franchise,
         figures=service.franchise_figures(franchise),
         staff=service.staff_of(franchise),
-        month=royalty.month_so_far(franchise, month) if month else None,
+        month=royalty.month_so_far(franchise, arithmetic.period_of(now, zone)) if zone else None,
         statements=royalty.statements(franchise_id=franchise.id)[:6],
-        balance=royalty.balance_of(franchise, utcnow().date()),
+        balance=royalty.balance_of(franchise, now.date()),
+        coming=partner.coming_shifts(zone, now) if zone else [],
+        trend=trend,
+        chart=partner.trend_chart(trend),
     )
+
+
+@bp.route("/portal/workers")
+@requires("franchise.portal")
+def shift_workers():
+    franchise = _own_franchise()
+    form = ShiftWorkersForm(request.args)
+    if not form.validate():
+        return render_template("franchise/workers.html", franchise=franchise, form=form, rows=[], total=0, page=1,
+                               page_size=partner.WORKERS_PAGE_SIZE), 400
+    number = form.page.data or 1
+    rows, total = partner.shift_workers(form.q.data or "", number, partner.WORKERS_PAGE_SIZE)
+    return render_template("franchise/workers.html", franchise=franchise, form=form, rows=rows, total=total,
+                           page=number, page_size=partner.WORKERS_PAGE_SIZE)
 
 
 @bp.route("/franchises")
@@ -280,3 +305,46 @@ def edit_franchise(franchise_id):
     if request.method == "POST":
         return _save_franchise(franchise)
     return render_template("franchise/form.html", form=_franchise_form(franchise), franchise=franchise)
+
+
+def _pair_form(formdata=None) -> RegionPairForm:
+    form = RegionPairForm(formdata=formdata)
+    choices = [(r.id, r.name) for r in service.list_regions()]
+    form.region_id.choices = form.neighbour_id.choices = choices
+    return form
+
+
+@bp.route("/franchises/borrowing", methods=["GET", "POST"])
+@requires("franchises.manage")
+def borrowing_pairs():
+    """The pairs of regions whose franchises may borrow each other's workers; allow one more."""
+    form = _pair_form(request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                added = borrowing.allow(form.region_id.data, form.neighbour_id.data, by=current_user)
+            except borrowing.BorrowingError as exc:
+                db.session.rollback()
+                form.neighbour_id.errors.append(str(exc))
+            else:
+                flash(_("The two regions may now borrow each other's workers.") if added
+                      else _("These two regions may borrow each other's workers already."), "info")
+                return redirect(url_for("franchise.borrowing_pairs"))
+        status = 400
+    return render_template("franchise/borrowing.html", form=form, links=borrowing.links()), status
+
+
+@bp.post("/franchises/borrowing/<int:region_id>/<int:neighbour_id>/end")
+@requires("franchises.manage")
+def end_borrowing(region_id, neighbour_id):
+    if not FlaskForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    try:
+        ended = borrowing.end(region_id, neighbour_id)
+    except borrowing.BorrowingError as exc:
+        abort(404, str(exc))
+    if not ended:
+        abort(404, _("These two regions do not borrow from each other."))
+    flash(_("The two regions no longer borrow each other's workers; shifts already booked stay."), "info")
+    return redirect(url_for("franchise.borrowing_pairs"))

@@ -45,14 +45,18 @@ def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def network_summary() -> dict:
-    """Return what head office sees first: counts across the visible network."""
+def network_summary(by_region: list[tuple[Region, int, int]] | None = None) -> dict:
+    """Return what head office sees first: counts across the visible network.
+
+    by_region: workers_by_region() when the caller has it already (the pool is counted once, not twice).
+    """
+    by_region = workers_by_region() if by_region is None else by_region
     return {
-        "regions": _count(Region),
+        "regions": len(by_region),
         "franchises": _count(Franchise),
         "users": _count(User),
-        "workers": _count(Worker),
-        "active_workers": _count(Worker, Worker.status == "active"),
+        "workers": sum(total for _region, total, _active in by_region),
+        "active_workers": sum(active for _region, _total, active in by_region),
         "clients": _count(Client),
         "sites": _count(Site),
     }

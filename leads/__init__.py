@@ -4,3 +4,4 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
 api_bp = ApiBlueprint("leads_api", __name__, url_prefix="/leads", description="Leads, their routing log and the funnel")
+voice_bp = Blueprint("voice", __name__, url_prefix="/voice")  # Twilio Voice webhooks, signed, never cookies

@@ -1,6 +1,7 @@
 """Forms of the call-centre screen."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+                     TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.i18n import lazy_gettext as _l
@@ -36,6 +37,7 @@ class LeadForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     source = SelectField(_l("Source"), choices=SOURCE_CHOICES, default="phone")
     campaign = StringField(_l("Campaign"), validators=[Optional(), Length(max=120)])
+    call_id = HiddenField()  # the inbound call on the agent's screen, closed when the lead is saved
 
     def validate_phone(self, field):
         try:
@@ -51,7 +53,12 @@ class LeadForm(FlaskForm):
         return valid
 
     def service_data(self) -> dict:
-        return {k: v for k, v in self.data.items() if k != "csrf_token"}
+        return {k: v for k, v in self.data.items() if k not in ("csrf_token", "call_id")}
+
+    def call(self) -> int | None:
+        """Return the id of the call this lead is taken from, if any."""
+        value = (self.call_id.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 class FunnelForm(FlaskForm):
@@ -70,3 +77,7 @@ class DeclineForm(FlaskForm):
 
 class AcceptForm(FlaskForm):
     """No fields: the CSRF token alone."""
+
+
+class CallForm(FlaskForm):
+    """No fields: the CSRF token alone (take a waiting call, dismiss one)."""

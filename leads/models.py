@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, inspect, text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, false, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import TimestampMixin
@@ -28,8 +28,8 @@ class Lead(TimestampMixin, db.Model):
     company: Mapped[Optional[str]] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))  # E.164
     address: Mapped[str] = mapped_column(String(300))
-    lat: Mapped[float]
-    lon: Mapped[float]
+    lat: Mapped[Optional[float]]  # NULL: a web form's address no map could find (the lead stays with head office)
+    lon: Mapped[Optional[float]]
     work_type: Mapped[str] = mapped_column(String(40))
     headcount: Mapped[int]
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -96,3 +96,59 @@ TOLD_KINDS = ("routed", "expired")
 _UNTOLD = text("told_at IS NULL AND kind IN ('routed', 'expired') AND franchise_id IS NOT NULL")
 # what the expiry sweep looks through for a branch not yet told (its job lost): only those steps
 Index("ix_lead_event_untold", LeadEvent.at, postgresql_where=_UNTOLD, sqlite_where=_UNTOLD)
+
+
+# What the call centre did with an inbound call: waiting for a free agent, offered to one (his screen
+# shows the caller's card), handled (a lead saved), dismissed by the agent, or missed (the caller hung
+# up before any agent had it).
+CALL_STATES = ("waiting", "offered", "handled", "dismissed", "missed")
+OPEN_CALL_STATES = ("waiting", "offered")
+UNANSWERED_CALL_STATUSES = ("busy", "no-answer", "failed", "canceled")  # Twilio's CallStatus
+FINAL_CALL_STATUSES = ("completed", *UNANSWERED_CALL_STATUSES)
+
+
+class Call(db.Model):
+    """One inbound call, stored once per Twilio CallSid, and who of the call centre had it.
+
+    The call centre is head office's: a franchise user reads no call (its leads tell it what came of them).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_phone: Mapped[str] = mapped_column(String(32))  # E.164 when the number is valid, else as Twilio sent it
+    to_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))  # Twilio's CallStatus, the latest one
+    state: Mapped[str] = mapped_column(String(12), default="waiting", index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    offered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    client_id: Mapped[Optional[int]] = mapped_column(ForeignKey("client.id"))  # a known client with that phone
+    lead_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lead.id"))  # the open lead found, or the one saved
+
+    agent = relationship("User", foreign_keys=[agent_id])
+    client = relationship("Client")
+    lead = relationship("Lead")
+
+    @classmethod
+    def __tenant_filter__(cls, scope):
+        return false()
+
+    def __tenant_allows__(self, scope) -> bool:
+        return False
+
+
+class AgentPresence(db.Model):
+    """A call-centre agent's intake screen: when it last asked for calls, and the call it shows.
+
+    Free: no call, and seen within AGENT_STALE_SECONDS; the agent free longest (free_since) gets the next call.
+    """
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    free_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))  # NULL while he has a call
+    # unique: a call is on one agent's screen at most, whatever two transactions decide at once
+    call_id: Mapped[Optional[int]] = mapped_column(ForeignKey("call.id"), unique=True)
+
+    user = relationship("User")
+    call = relationship("Call")

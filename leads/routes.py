@@ -1,19 +1,25 @@
-"""The call-centre screens (territories, taking a call, one lead) and the branch's lead inbox."""
+"""The call-centre screens (territories, taking a call, one lead, inbound calls), the branch's lead inbox,
+Twilio Voice's webhooks and the public web form."""
 from functools import partial
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_login import current_user
+from marshmallow import ValidationError
 
-from core import changes
-from core.auth import requires
+from core import changes, tenancy
+from core.audit import set_actor
+from core.auth import public, requires
 from core.i18n import gettext as _
 from core.i18n import label
 from core.phones import InvalidPhone, display_phone, normalize_phone, try_normalize_phone
 from core.templating import viewer_timezone
 from core.timeutil import to_zone, utcnow
-from leads import bp, reports, service, texts
+from dispatch import gateway
+from extensions import limiter
+from leads import bp, calls, reports, schemas, service, texts, voice_bp
 from leads import funnel as funnel_math
-from leads.forms import AcceptForm, DeclineForm, FunnelForm, LeadForm, LocateForm
+from leads.forms import AcceptForm, CallForm, DeclineForm, FunnelForm, LeadForm, LocateForm
 
 bp.add_app_template_global(partial(label, texts.STATUS_LABELS), "lead_status_label")
 bp.add_app_template_global(partial(label, texts.SOURCE_LABELS), "lead_source_label")
@@ -41,18 +47,77 @@ def index():
 def take():
     # GET with the form's fields is the look-up without script: the page keeps what was typed
     form = LeadForm(formdata=request.args) if request.method == "GET" and request.args else LeadForm()
+    call = calls.current_call(current_user)
+    if request.method == "GET" and call is not None:
+        form.phone.data = form.phone.data or call.from_phone  # the caller's card, prefilled with his number
+        form.call_id.data = form.call_id.data or str(call.id)
     if form.validate_on_submit():
         try:
             lead, created = service.take_lead(form.service_data(), current_user)
         except service.LeadError as exc:
             form[exc.field].errors.append(str(exc))
         else:
+            if form.call() is not None:
+                _close_call(form.call(), "handled", lead.id)
             flash(_("Lead %(id)s taken and routed.", id=lead.id) if created else
                   _("This phone has an open lead: the call is added to it."), "info")
             return redirect(url_for("leads.detail", lead_id=lead.id))
     matches = service.find_by_phone(try_normalize_phone(form.phone.data or ""))
     status = 400 if request.method == "POST" else 200
-    return render_template("leads/take.html", form=form, matches=matches, recent=service.recent_leads()), status
+    return render_template("leads/take.html", form=form, matches=matches, recent=service.recent_leads(),
+                           call=call, waiting=calls.waiting_calls(), call_form=CallForm()), status
+
+
+def _close_call(call_id: int, state: str, lead_id: int | None = None) -> None:
+    try:
+        calls.finish_call(call_id, current_user, state, lead_id)
+    except (LookupError, calls.CallError):
+        pass  # the call left his screen meanwhile (he went away): the lead is saved all the same
+
+
+@bp.post("/calls/poll")
+@requires("leads.take")
+def poll_calls():
+    """The intake screen's heartbeat: the agent is free to take calls; answer the call on his screen."""
+    call = calls.heartbeat(current_user)
+    return jsonify(call=_call_json(call) if call else None,
+                   waiting=[_call_json(c) for c in calls.waiting_calls()])
+
+
+def _call_json(call) -> dict:
+    return {"id": call.id, "phone": call.from_phone, "display": display_phone(call.from_phone), "state": call.state,
+            "received_at": call.received_at.isoformat(), "url": url_for("leads.take"),
+            "take_url": url_for("leads.take_call", call_id=call.id)}
+
+
+@bp.post("/calls/<int:call_id>/take")
+@requires("leads.take")
+def take_call(call_id):
+    if not CallForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    try:
+        calls.take_call(call_id, current_user)
+    except LookupError:
+        abort(404)
+    except calls.CallError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("leads.take"))
+
+
+@bp.post("/calls/<int:call_id>/dismiss")
+@requires("leads.take")
+def dismiss_call(call_id):
+    if not CallForm().validate_on_submit():
+        abort(400, _("The form has expired: reload the page."))
+    try:
+        calls.finish_call(call_id, current_user, "dismissed")
+    except LookupError:
+        abort(404)
+    except calls.CallError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("leads.take"))
+    flash(_("Call dismissed: you are free for the next one."), "info")
+    return redirect(url_for("leads.take"))
 
 
 @bp.route("/lookup")
@@ -146,3 +211,78 @@ def funnel():
         return render_template("leads/funnel.html", form=form, report=None, chart=None), 400
     form.first.data, form.last.data = first, last
     return render_template("leads/funnel.html", form=form, report=report, chart=reports.chart_data(report))
+
+
+# --- Twilio Voice ---------------------------------------------------------------------------
+
+@voice_bp.post("/inbound")
+@public  # Twilio signs it
+@limiter.exempt
+def voice_inbound():
+    if not gateway.signature_is_valid():
+        abort(403, "The request is not signed by Twilio.")
+    sid, caller = request.form.get("CallSid", ""), request.form.get("From", "")
+    if not sid or not caller or len(sid) > 64:
+        abort(400, "CallSid and From are required.")
+    calls.receive_call(sid, caller, request.form.get("To"), request.form.get("CallStatus", "ringing"))
+    with force_locale("ru"):  # the callers of the network's number speak Russian
+        greeting = str(texts.VOICE_GREETING)
+    return Response(gateway.voice_twiml(greeting, texts.VOICE_QUEUE), mimetype="application/xml")
+
+
+@voice_bp.post("/status")
+@public  # Twilio signs it
+@limiter.exempt
+def voice_status():
+    if not gateway.signature_is_valid():
+        abort(403, "The request is not signed by Twilio.")
+    sid, status = request.form.get("CallSid", ""), request.form.get("CallStatus", "")
+    if not sid or not status:
+        abort(400, "CallSid and CallStatus are required.")
+    calls.call_status(sid, status)
+    return Response(status=204)
+
+
+# --- the public web form --------------------------------------------------------------------
+
+def _form_rate_limit() -> str:
+    return current_app.config["LEAD_FORM_RATE_LIMIT"]
+
+
+@bp.route("/web", methods=["GET", "POST"])
+@public  # anyone on the company's or a franchise's site: a honeypot and a rate limit keep robots out
+@limiter.limit(_form_rate_limit, methods=["POST"])
+def web_form():
+    # Whoever's cookie comes along, the form acts for the public: no franchise's scope, nobody's name.
+    tenancy.activate(None)
+    set_actor(None, label="web form")
+    if request.method == "GET":
+        return render_template("leads/web_form.html", values={}, errors={})
+    wants_json = request.is_json
+    raw = request.get_json(silent=True) if wants_json else request.form.to_dict()
+    if isinstance(raw, dict) and raw.get(schemas.HONEYPOT):
+        current_app.logger.warning("web form: a filled honeypot from %s was dropped", request.remote_addr)
+        return _web_thanks(wants_json, None)
+    try:
+        loaded = schemas.WebLeadIn().load(raw if raw is not None else [])
+        lead, _created = service.take_lead(schemas.service_data(loaded), keep_unlocated=True)
+    except ValidationError as exc:
+        return _web_refused(wants_json, raw, schemas.field_errors(exc.messages))
+    except service.LeadError as exc:
+        return _web_refused(wants_json, raw, {schemas.FIELD_OF.get(exc.field, exc.field): [str(exc)]})
+    return _web_thanks(wants_json, lead)
+
+
+def _web_thanks(wants_json: bool, lead):
+    """The same answer for a lead taken, one added to an open lead, and a robot's (nothing tells them apart)."""
+    message = _("Thank you: we will call you back shortly.")
+    if wants_json:
+        return jsonify(ok=True, message=message), 201
+    return render_template("leads/web_form.html", values={}, errors={}, thanks=message), 201
+
+
+def _web_refused(wants_json: bool, raw, errors: dict):
+    if wants_json:
+        return jsonify(errors=errors), 400
+    values = raw if isinstance(raw, dict) else {}
+    return render_template("leads/web_form.html", values=values, errors=errors), 400

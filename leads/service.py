@@ -21,9 +21,11 @@ from franchise.service import list_franchises, list_regions
 from leads import promises, routing, sla, texts
 from leads.models import OPEN_STATUSES, Lead, LeadEvent
 from orders import service as orders_service
+from orders.models import Order
 
 TIER_ORDER = {"official": 0, "brand": 1, "basic": 2, "head_office": 3}
 SHOWN_MATCHES = 5
+CAMPAIGNED = ("campaign", "web_form")  # sources whose campaign name is kept (a site's form may name its campaign)
 
 
 class LeadError(ValueError):
@@ -70,14 +72,18 @@ def territory_for(lat: float, lon: float) -> Territory | None:
 # --- the caller's card -------------------------------------------------------------------
 
 def find_by_phone(phone: str | None) -> dict:
-    """Return the clients and the open leads with this E.164 phone (what the agent sees at once)."""
+    """Return the clients and the open leads with this E.164 phone (what the agent sees at once), and each
+    client's latest orders (its history)."""
     if not phone:
-        return {"clients": [], "leads": []}
+        return {"clients": [], "leads": [], "orders": {}}
     clients = list(db.session.scalars(select(Client).where(Client.phone == phone).order_by(Client.id)
                                       .limit(SHOWN_MATCHES)))
     leads = list(db.session.scalars(select(Lead).where(Lead.phone == phone, Lead.status.in_(OPEN_STATUSES))
                                     .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(SHOWN_MATCHES)))
-    return {"clients": clients, "leads": leads}
+    orders = {c.id: list(db.session.scalars(select(Order).where(Order.client_id == c.id)
+                                            .order_by(Order.starts_at.desc(), Order.id.desc()).limit(SHOWN_MATCHES)))
+              for c in clients}
+    return {"clients": clients, "leads": leads, "orders": orders}
 
 
 def open_lead_for(phone: str, now: datetime) -> Lead | None:
@@ -90,22 +96,32 @@ def open_lead_for(phone: str, now: datetime) -> Lead | None:
 
 # --- taking a call ------------------------------------------------------------------------
 
-def take_lead(data: dict, by=None) -> tuple[Lead, bool]:
+def take_lead(data: dict, by=None, keep_unlocated: bool = False) -> tuple[Lead, bool]:
     """Record a call as a new lead routed by the rule, or as a repeat call on the open one; commit.
 
     data: phone (E.164), caller_name, company, address, lat/lon (a map click; else the address
     is geocoded), work_type, headcount, day, start (local to the lead's region), hours, notes,
     source, campaign. Returns (lead, created). Raises LeadError with nothing saved.
+    keep_unlocated: an address no map finds does not refuse the lead (a web form's: nobody is there
+    to correct it); the lead is kept without a point and goes to head office, which says why.
     """
     now = utcnow()
     locks.lock_name(f"lead-phone:{data['phone']}")  # two agents taking the same caller at once make one lead
     existing = open_lead_for(data["phone"], now)
     if existing is not None:
-        _log(existing, "repeat_call", "repeat_call", {"hours": _hours_text()}, note=data.get("notes"), by=by)
+        repeat = "repeat_web" if data["source"] == "web_form" else "repeat_call"
+        _log(existing, "repeat_call", repeat, {"hours": _hours_text()}, note=data.get("notes"), by=by)
         db.session.commit()
         return existing, False
-    lat, lon = _point(data)
-    located = routing.locate(lat, lon, _areas(), current_app.config["LEAD_NEAREST_KM"])
+    try:
+        lat, lon = _point(data)
+    except LeadError as exc:
+        if not (keep_unlocated and exc.field == "address"):
+            raise
+        lat = lon = None
+        located = routing.Decision(None, "not_located", {"error": str(exc)})
+    else:
+        located = routing.locate(lat, lon, _areas(), current_app.config["LEAD_NEAREST_KM"])
     area = located.chosen
     zone = ZoneInfo(area.timezone if area else HEAD_OFFICE_TIMEZONE)
     starts_at = datetime.combine(data["day"], data["start"], tzinfo=zone)
@@ -115,7 +131,7 @@ def take_lead(data: dict, by=None) -> tuple[Lead, bool]:
         caller_name=data["caller_name"], company=data.get("company") or None, phone=data["phone"],
         address=data["address"], lat=lat, lon=lon, work_type=data["work_type"], headcount=data["headcount"],
         starts_at=starts_at, hours=data.get("hours") or 8, notes=data.get("notes") or None,
-        source=data["source"], campaign=(data.get("campaign") or None) if data["source"] == "campaign" else None,
+        source=data["source"], campaign=(data.get("campaign") or None) if data["source"] in CAMPAIGNED else None,
         status="new", region_id=area.id if area else None, taken_by_id=getattr(by, "id", None),
     )
     db.session.add(lead)  # inserted with its routing at the flush route_lead ends with: one INSERT, one audit entry
@@ -210,7 +226,10 @@ def route_lead(lead: Lead, by=None, now: datetime | None = None, *, fresh: bool 
     now = now or utcnow()
     with db.session.no_autoflush if fresh else nullcontext():  # a fresh lead is not written before it is routed
         tried = set() if fresh else _tried(lead)
-        decision = routing.choose_branch(_branches(lead.region_id, now), tried)
+        if lead.lat is None:  # no map found the address: only head office can find out where it is
+            decision = routing.Decision(None, "not_located", {})
+        else:
+            decision = routing.choose_branch(_branches(lead.region_id, now), tried)
         if decision.chosen is not None:
             target, reason, details = decision.chosen.id, decision.reason, decision.details
         else:

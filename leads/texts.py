@@ -33,6 +33,8 @@ REASONS = {
     "no_branch_left": _l("Every franchise of the region has had this lead."),
     "head_office": _l("Head office takes it."),
     "repeat_call": _l("The same phone called again within %(hours)s h: added to this lead."),
+    "repeat_web": _l("The same phone sent the web form again within %(hours)s h: added to this lead."),
+    "not_located": _l("No map found the address: head office finds out where it is."),
     "converted": _l("Client and draft order made from the lead."),
     "no_draft": _l("Client and site made; no draft order: %(error)s"),
 }
@@ -63,3 +65,7 @@ def describe(reason: str | None, details: dict) -> str:
 SMS_REACHED = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s. Accept it by %(due)s: %(url)s")
 SMS_REACHED_NO_SLA = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s: %(url)s")
 SMS_EXPIRED = _l("Artel: lead %(id)s was not accepted in time and went on to the next branch.")
+
+# Said to a caller of the network's number while he waits for an agent (Twilio Voice), and the queue he waits in.
+VOICE_GREETING = _l("Artel, hello. An operator will answer you in a moment.")
+VOICE_QUEUE = "intake"

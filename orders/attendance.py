@@ -18,6 +18,7 @@ from core.templating import local_time
 from core.timeutil import utcnow
 from dispatch import service as dispatch
 from extensions import db
+from franchise import borrowing
 from orders import service as order_service
 from orders.models import ATTENDANCE_OUTCOMES, Attendance, Order
 from orders.tally import WORKED
@@ -125,8 +126,9 @@ def add_walk_in(order: Order, worker: Worker | None, by) -> None:
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
     _check_time(order, closing=False)
-    if worker is None or worker.status != "active" or worker.region_id != order.region_id:
-        raise AttendanceError(_l("Only an active worker of the order's region can be added."))
+    if worker is None or worker.status != "active" or not borrowing.may_work_in(worker.region_id, order.region_id):
+        raise AttendanceError(_l("Only an active worker of the order's region, or of a region it may borrow from, "
+                                 "can be added."))
     rows = sheet(order)
     if worker.id in {w.id for w, _mark in rows}:
         raise AttendanceError(_l("This worker is on the sheet already."))
@@ -135,7 +137,8 @@ def add_walk_in(order: Order, worker: Worker | None, by) -> None:
     came = sum(1 for _w, m in rows if m is not None and m.outcome != "no_show")
     db.session.add(Attendance(order_id=order.id, worker_id=worker.id, franchise_id=order.franchise_id, outcome="came",
                               hours=default_hours(order), recorded_by_id=getattr(by, "id", None),
-                              surplus=came >= order.workers_needed))
+                              surplus=came >= order.workers_needed,
+                              lent_from_region_id=borrowing.lent_from(worker.region_id, order.region_id)))
     db.session.commit()
 
 
@@ -151,14 +154,16 @@ def mark(order: Order, entries: list[dict], by, closing: bool = False) -> None:
     if order.status not in CLOSABLE:
         raise AttendanceError(_l("This shift is closed."))
     _check_time(order, closing)
-    booked = [w.id for w, _mark in sheet(order)]
+    crew = {w.id: w for w, _mark in sheet(order)}
+    booked = list(crew)
     for entry in entries:  # check everything before changing anything
         _check_entry(entry, booked)
     marks = {a.worker_id: a for a in db.session.scalars(select(Attendance).where(Attendance.order_id == order.id))}
     came = 0
     for entry in sorted(entries, key=lambda e: booked.index(e["worker_id"])):
-        attendance = marks.get(entry["worker_id"]) or Attendance(order_id=order.id, worker_id=entry["worker_id"],
-                                                                 franchise_id=order.franchise_id)
+        attendance = marks.get(entry["worker_id"]) or Attendance(
+            order_id=order.id, worker_id=entry["worker_id"], franchise_id=order.franchise_id,
+            lent_from_region_id=borrowing.lent_from(crew[entry["worker_id"]].region_id, order.region_id))
         attendance.outcome, attendance.quality = entry["outcome"], entry.get("quality")
         attendance.minutes_late = entry.get("minutes_late") if entry["outcome"] == "late" else None
         attendance.hours = entry.get("hours") if entry["outcome"] != "no_show" else None  # nobody to pay

@@ -105,7 +105,11 @@ class Attendance(FranchiseOwnedMixin, TimestampMixin, db.Model):
 
     __audited__ = True
     __table_args__ = (UniqueConstraint("order_id", "worker_id", name="uq_attendance_order_worker"),
-                      Index("ix_attendance_updated_at", "updated_at"))  # the month close looks for late changes
+                      Index("ix_attendance_updated_at", "updated_at"),  # the month close looks for late changes
+                      # the few marks of borrowed workers, for the lending region's figures
+                      Index("ix_attendance_lent", "lent_from_region_id",
+                            postgresql_where=text("lent_from_region_id IS NOT NULL"),
+                            sqlite_where=text("lent_from_region_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
@@ -115,4 +119,6 @@ class Attendance(FranchiseOwnedMixin, TimestampMixin, db.Model):
     hours: Mapped[Optional[Decimal]] = mapped_column(Numeric(5, 2))
     quality: Mapped[Optional[int]]
     surplus: Mapped[bool] = mapped_column(default=False)  # came beyond the N the client asked for
+    # The worker's home region when it is not the order's (copied from his offer): he was lent by that pool.
+    lent_from_region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"))
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))

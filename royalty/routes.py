@@ -21,7 +21,7 @@ def _last_month() -> str:
 @requires("royalty.view")
 def index(close_form=None, status=200):
     period = request.args.get("period") or None
-    if period is not None and not arithmetic.PERIOD.match(period):
+    if period is not None and not arithmetic.PERIOD.fullmatch(period):
         abort(400, _("Write the month as YYYY-MM, for example 2026-11."))
     shown = service.statements(period)
     today = utcnow().date()

@@ -116,12 +116,12 @@ class WorkerOwnedMixin:
 
     @classmethod
     def __tenant_filter__(cls, scope):
-        return cls.worker_id.in_(select(Worker.id).where(Worker.region_id.in_(scope.region_ids)).scalar_subquery())
+        return cls.worker_id.in_(select(Worker.id).where(Worker.region_id.in_(scope.pool)).scalar_subquery())
 
     def __tenant_allows__(self, scope) -> bool:
         with db.session.no_autoflush:  # called from inside a flush
             worker = db.session.get(Worker, self.worker_id)
-        return worker is not None and worker.region_id in scope.region_ids
+        return worker is not None and worker.region_id in scope.pool
 
 
 class WorkerBlackout(WorkerOwnedMixin, db.Model):

@@ -1,4 +1,4 @@
-// The head-office dashboard draws its charts from the figures the page carries; the tables beneath them
+// The head-office dashboard and the partner portal draw their charts from the figures the page carries; the tables beneath them
 // hold the same numbers for those who read rather than look.
 (function () {
   var source = document.getElementById("dashboard-data");
@@ -6,8 +6,8 @@
   var data = JSON.parse(source.textContent);
   var labels = data.labels;
 
-  function numbers(list) {
-    return list.map(function (value) { return value === null ? null : Number(value); });
+  function numbers(list) {  // a page draws the charts it has canvases for, with the figures it carries
+    return (list || []).map(function (value) { return value === null ? null : Number(value); });
   }
 
   function draw(id, type, xLabels, datasets, options) {

@@ -15,6 +15,7 @@ from freezegun import freeze_time
 from core import roles, service
 from core.auth import requires
 from core.models import ApiToken
+from leads.models import Call
 from tests import factories
 from workers.models import WorkerBlackout
 
@@ -46,7 +47,10 @@ def _a_rows(city, user):
     spare = factories.db.session.scalar(
         factories.db.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.name == "spare"))
     lead = factories.lead(city.a)
+    call = factories._save(Call(sid=f"CA{user.id:032d}", from_phone=lead.phone, status="ringing", state="waiting",
+                                lead_id=lead.id))
     return {"worker_id": city.a_worker.id, "client_id": city.a_client.id, "order_id": order.id, "lead_id": lead.id,
+            "call_id": call.id,
             "user_id": city.a_foreman.id,  # the staff pages act on A's foreman
             "franchise_id": city.a.id, "blackout_id": blackout.id, "api_token_id": spare.id,
             "table": "client", "row_id": city.a_client.id}
@@ -126,7 +130,8 @@ def test_every_endpoint_declares_its_action(app):
     assert len(declared) > 60
     assert {action for _rule, action, _api in declared} <= set(roles.ACTIONS) | {None}
     public = sorted(rule.endpoint for rule, action, _api in declared if action is None)
-    assert public == ["core.healthz", "core.index", "core.login", "sms.sms_inbound", "sms.sms_status"]
+    assert public == ["core.healthz", "core.index", "core.login", "leads.web_form", "sms.sms_inbound", "sms.sms_status",
+                      "voice.voice_inbound", "voice.voice_status"]
 
 
 def test_an_unknown_action_fails_when_the_route_is_declared():

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from clients.models import Client, Site
 from core import tenancy
 from core.models import User
+from franchise import borrowing
 from franchise.models import Franchise
 from workers.models import Worker
 
@@ -19,7 +20,14 @@ def as_partner_a(db, network):
 
 def test_head_office_is_unscoped(network):
     assert tenancy.scope_for_user(network.admin) is None
-    assert tenancy.scope_for_user(network.a_partner) == tenancy.Scope(network.a.id, (network.moscow.id,))
+    assert tenancy.scope_for_user(network.a_partner) == tenancy.Scope(network.a.id, (network.moscow.id,),
+                                                                     (network.moscow.id,))
+
+
+def test_a_linked_neighbour_widens_the_pool_and_nothing_else(network):
+    borrowing.allow(network.moscow.id, network.kazan.id)
+    scope = tenancy.scope_for_user(network.a_partner)
+    assert (scope.region_ids, scope.pool) == ((network.moscow.id,), (network.moscow.id, network.kazan.id))
 
 
 def test_selects_return_only_the_franchise_rows(db, network, as_partner_a):

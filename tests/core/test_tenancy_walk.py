@@ -19,10 +19,10 @@ from clients.models import Client, Site
 from core import service
 from core.models import ApiToken, AuditEntry, User
 from franchise.models import Franchise, Region
-from leads.models import Lead, LeadEvent
+from leads.models import Call, Lead, LeadEvent
 from core.timeutil import utcnow
 from dispatch.models import Alert, Message, MessageReader, Offer
-from orders.models import Order, RateCard
+from orders.models import Attendance, Order, RateCard
 from playbook.models import PlaybookAccess, PlaybookDocument, PlaybookVersion
 from ratings import service as ratings_service
 from ratings.models import RatingEvent
@@ -36,7 +36,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 # URL arguments named after something other than their table
-ARG_TABLES = {"blackout": "worker_blackout", "document": "playbook_document"}
+ARG_TABLES = {"blackout": "worker_blackout", "document": "playbook_document", "neighbour": "region"}
 
 
 def _b_rows(net, db):
@@ -50,6 +50,11 @@ def _b_rows(net, db):
     order = factories.order(net.b_site, needed=2, target=3, code="909173", status="filled",
                             starts_at=utcnow().replace(microsecond=0) + timedelta(days=2))
     offer = factories.offer(order, net.b_worker, state="booked", booked_at=utcnow())  # a worker A shares
+    # a closed shift of B's three days ago, worked by the shared worker: in B's trend and B's workers, not A's
+    worked = factories.order(net.b_site, needed=1, target=1, code="909175", status="completed",
+                             starts_at=utcnow().replace(microsecond=0) - timedelta(days=3))
+    factories._save(Attendance(order_id=worked.id, worker_id=net.b_worker.id, franchise_id=net.b.id, outcome="came",
+                               hours=Decimal("8")))
     message = factories._save(Message(direction="in", phone=net.b_worker.phone, body="where is the gate? B-secret",
                                       status="received", sid="SMb0000000000000000000000000000001", needs_attention=True,
                                       worker_id=net.b_worker.id, region_id=net.moscow.id, franchise_id=net.b.id))
@@ -63,6 +68,9 @@ def _b_rows(net, db):
     card = factories._save(RateCard(region_id=net.moscow.id, franchise_id=net.b.id, work_type="b-secret work",
                                     conditions="outdoor", pay_rate=Decimal("100"), bill_rate=Decimal("200")))  # B's own
     lead = factories.lead(net.b, company="B-secret lead", notes="B-secret notes")  # routed to B, in A's own region
+    # the call that brought B's client in: the call centre's (head office's), never a franchise's to read
+    call = factories._save(Call(sid="CA" + "b" * 32, from_phone=net.b_client.phone, status="completed", state="handled",
+                                client_id=net.b_client.id, lead_id=lead.id))
     statement = factories._save(Statement(
         franchise_id=net.b.id, period="2026-10", turnover=Decimal("909173.00"), royalty_rate=Decimal("0.15"),
         royalty=Decimal("136375.95"), fixed_fee=Decimal("0"), adjustments=Decimal("0"), total=Decimal("136375.95"),
@@ -84,6 +92,7 @@ def _b_rows(net, db):
     return {
         "playbook_document": document.id,
         "lead": lead.id,
+        "call": call.id,
         "user": net.b_partner.id,
         "api_token": token.id,
         "franchise": net.b.id,
@@ -122,12 +131,14 @@ def _snapshot(db, net):
         (RatingEvent, RatingEvent.worker_id == net.c_worker.id),
         (Order, Order.franchise_id == net.b.id),
         (Offer, Offer.franchise_id == net.b.id),
+        (Attendance, Attendance.franchise_id == net.b.id),
         (RateCard, (RateCard.region_id == net.kazan.id) | (RateCard.franchise_id == net.b.id)),
         (Message, Message.franchise_id == net.b.id),
         (MessageReader, MessageReader.franchise_id == net.b.id),
         (Alert, Alert.franchise_id == net.b.id),
         (Lead, Lead.franchise_id == net.b.id),
         (LeadEvent, LeadEvent.franchise_id == net.b.id),
+        (Call, Call.client_id == net.b_client.id),
         (Statement, Statement.franchise_id == net.b.id),
         (StatementLine, StatementLine.franchise_id == net.b.id),
         (RoyaltyPayment, RoyaltyPayment.franchise_id == net.b.id),
@@ -143,7 +154,7 @@ def _snapshot(db, net):
 def _b_secrets(net):
     """What A must never read: B's business and the other region's pool (B's shared worker is not a secret)."""
     return [net.b.name, net.kazan.name, net.c.name, net.b_client.name, net.b_site.name, net.c_worker.last_name,
-            net.b_partner.email, net.b_client.phone, "909173", "B-secret", "b-secret"]
+            net.b_partner.email, net.b_client.phone, "909173", "909175", "B-secret", "b-secret"]
 
 
 def _urls(rule, b_rows, net):
@@ -247,6 +258,22 @@ def test_a_sees_the_shared_pool_and_b_s_booking_only_as_busy(client, auth, db, c
     assert 'data-testid="busy-elsewhere"' in page
     for secret in _b_secrets(city):
         assert secret not in page
+
+
+def test_a_partners_portal_counts_and_lists_only_his_own_shifts(client, auth, db, city):
+    """B's closed shift, worked by a worker of the pool A shares, is in B's trend and B's workers, never A's."""
+    _b_rows(city, db)
+    shared = city.b_worker.last_name
+    auth.login(city.b_partner.email)
+    assert shared in client.get("/portal/workers").get_data(as_text=True)
+    assert 'data-value="1.0000"' in client.get("/portal").get_data(as_text=True)  # B's month: 1 place of 1 filled
+    auth.logout()
+    auth.login(city.a_partner.email)
+    workers = client.get("/portal/workers")
+    assert workers.status_code == 200 and shared not in workers.get_data(as_text=True)
+    portal = client.get("/portal").get_data(as_text=True)
+    assert 'data-testid="fill-rate-' in portal and 'data-value="1.0000"' not in portal
+    assert "909175" not in portal
 
 
 def test_a_partner_sees_its_own_rows(client, auth, db, city):

@@ -178,3 +178,20 @@ def test_the_helpers_add_up_plain_values():
     assert (totals["b"].turnover, totals["b"].royalty, totals["c"].royalty) == (D("800.13"), D("120.03"), D("40.01"))
     assert dashboard.dues_by_month([(1, "2026-11", D("10.00")), (2, "2026-11", D("5.50"))], {2: D("5.50")}) == {
         "2026-11": (D("15.50"), D("5.50"))}
+
+
+@freeze_time(AFTER_NOVEMBER)
+def test_orders_whose_pay_reaches_the_bill_are_flagged_for_their_month(client, auth, db, city):
+    at_cost = factories.order(city.a_site, starts_at=utc(11, 10, 6), pay_rate=D("220.00"), bill_rate=D("220.00"))
+    losing = factories.order(city.b_site, starts_at=utc(11, 12, 6), pay_rate=D("250.00"), bill_rate=D("220.00"))
+    factories.order(city.a_site, starts_at=utc(11, 13, 6), pay_rate=D("219.99"), bill_rate=D("220.00"))  # a margin
+    factories.order(city.a_site, starts_at=utc(11, 14, 6), pay_rate=D("300.00"), bill_rate=D("220.00"),
+                    status="cancelled")
+    factories.order(city.c_site, starts_at=utc(10, 31, 20, 59), pay_rate=D("300.00"), bill_rate=D("220.00"))  # October
+    figures = dashboard.network_dashboard("2026-11")
+    assert ([o.id for o in figures.at_a_loss], figures.at_a_loss_count) == ([at_cost.id, losing.id], 2)
+    auth.login(city.admin.email)
+    page = client.get("/admin?month=2026-11").get_data(as_text=True)
+    assert f'data-testid="loss-{at_cost.id}"' in page and f'data-testid="loss-{losing.id}"' in page
+    assert "as much as the client is billed, or more: 2." in page
+    assert 'data-testid="at-a-loss-none"' in client.get("/admin?month=2026-09").get_data(as_text=True)

@@ -284,3 +284,17 @@ def test_two_agents_taking_the_same_caller_at_once_make_one_lead(app, db, city):
     second.result(timeout=20)
     [lead] = leads(db)
     assert [e.kind for e in lead.events] == ["repeat_call"]
+
+
+def test_the_agent_reads_every_branch_s_clients_and_orders_and_changes_none(client, auth, db, city):
+    order = factories.order(city.b_site, needed=2, target=3, code="7070")
+    auth.login(city.callcentre.email)
+    assert city.b_client.name in client.get("/clients/").get_data(as_text=True)
+    card = client.get(f"/clients/{city.b_client.id}").get_data(as_text=True)
+    assert city.b_site.name in card and f"/clients/{city.b_client.id}/edit" not in card and "Add a site" not in card
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "7070" in page and 'data-testid="order-actions"' not in page and 'data-testid="cancel-form"' not in page
+    assert "/orders/new" not in client.get("/orders/").get_data(as_text=True)
+    assert client.post(f"/orders/{order.id}/cancel", data={"reason": "test"}).status_code == 403
+    assert client.get(f"/clients/{city.b_client.id}/edit").status_code == 403
+    assert client.get("/orders/new").status_code == 403

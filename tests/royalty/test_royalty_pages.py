@@ -89,3 +89,10 @@ def test_the_portal_shows_this_months_money_so_far(client, auth, db, month):
     page = client.get("/portal").get_data(as_text=True)
     assert "This month so far (2026-12)" in page
     assert "3,080.00" in page and "462.00" in page  # a_next (00:30 on 1 December, 880.00) and the new one
+
+
+@pytest.mark.parametrize("period", ["2026-11\n", "2026-13", "11.2026"])
+def test_a_month_filter_that_is_not_a_month_is_refused(client, auth, db, month, period):
+    auth.login(month.admin.email)
+    response = client.get("/royalty/", query_string={"period": period})
+    assert response.status_code == 400 and "YYYY-MM" in response.get_data(as_text=True)
