@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     import core.routes  # noqa: F401
     import dispatch.routes  # noqa: F401
     import franchise.routes  # noqa: F401
+    import leads.api  # noqa: F401
     import leads.routes  # noqa: F401
     import orders.routes  # noqa: F401
     import playbook.routes  # noqa: F401
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from extensions import api, csrf
     from franchise import api_bp as franchise_api_bp
     from franchise import bp as franchise_bp
+    from leads import api_bp as leads_api_bp
     from leads import bp as leads_bp
     from leads import voice_bp
     from orders import api_bp as orders_api_bp
@@ -110,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(sms_bp)  # Twilio signs these requests; there is no session to forge
     csrf.exempt(voice_bp)
     csrf.exempt("leads.routes.web_form")  # the public web form is posted from other sites, with no session to forge
-    for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp):
+    for bp in (core_api_bp, franchise_api_bp, workers_api_bp, orders_api_bp, leads_api_bp):
         csrf.exempt(bp)  # bearer tokens, never cookies: nothing to forge (core.auth.api_requires: 401 before input)
         api.register_blueprint(bp, url_prefix="/api/v1" + (bp.url_prefix or ""))
 

@@ -2,10 +2,10 @@
 import os
 import sys
 
-from bench import candidates, dashboard, dispatch, foundation, royalty, search, storm
+from bench import candidates, dashboard, dispatch, foundation, leads, royalty, search, storm
 from bench.harness import BENCH_DB_URL, BENCH_REDIS_URL, RESULTS, recreate_database, write_results
 
-SUITES = [foundation, candidates, search, dispatch, storm, royalty, dashboard]
+SUITES = [foundation, candidates, search, dispatch, storm, royalty, leads, dashboard]
 
 
 def main(names: list[str]) -> int:

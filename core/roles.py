@@ -89,6 +89,7 @@ ACTIONS: dict[str, Action] = {
     "leads.take": _allow("callcentre"),  # the intake screen and the caller look-up by phone
     "leads.view": _allow("callcentre", *DISPATCHING),  # one lead and its routing log; tenancy decides which
     "leads.answer": _allow(*DISPATCHING),  # the branch's lead inbox: accept (client + draft order) or decline
+    "leads.report": _allow("callcentre", "partner"),  # the lead funnel: head office every branch, a partner his own
 }
 
 

@@ -61,6 +61,16 @@ class LeadForm(FlaskForm):
         return int(value) if value.isdigit() and len(value) < 10 else None
 
 
+class FunnelForm(FlaskForm):
+    """The funnel's period: two days in the viewer's zone, both included (empty: the last 30 days)."""
+
+    class Meta:
+        csrf = False  # a read-only report asked by GET
+
+    first = DateField(_l("From"), validators=[Optional()])
+    last = DateField(_l("To"), validators=[Optional()])
+
+
 class DeclineForm(FlaskForm):
     reason = StringField(_l("Why do you decline it?"), validators=[DataRequired(), Length(max=300)])
 

@@ -13,10 +13,13 @@ from core.auth import public, requires
 from core.i18n import gettext as _
 from core.i18n import label
 from core.phones import InvalidPhone, display_phone, normalize_phone, try_normalize_phone
+from core.templating import viewer_timezone
+from core.timeutil import to_zone, utcnow
 from dispatch import gateway
 from extensions import limiter
-from leads import bp, calls, schemas, service, texts, voice_bp
-from leads.forms import AcceptForm, CallForm, DeclineForm, LeadForm, LocateForm
+from leads import bp, calls, reports, schemas, service, texts, voice_bp
+from leads import funnel as funnel_math
+from leads.forms import AcceptForm, CallForm, DeclineForm, FunnelForm, LeadForm, LocateForm
 
 bp.add_app_template_global(partial(label, texts.STATUS_LABELS), "lead_status_label")
 bp.add_app_template_global(partial(label, texts.SOURCE_LABELS), "lead_source_label")
@@ -190,6 +193,24 @@ def _refused(lead_id, exc):
     flash(str(exc), "error")
     lead = service.get_lead(lead_id) or abort(404)
     return render_template("leads/detail.html", lead=lead, accept_form=AcceptForm(), decline_form=DeclineForm()), exc.status
+
+
+@bp.route("/funnel")
+@requires("leads.report")
+def funnel():
+    form = FunnelForm(request.args)
+    zone = viewer_timezone()
+    if request.args and not form.validate():
+        return render_template("leads/funnel.html", form=form, report=None, chart=None), 400
+    first, last = funnel_math.period(form.first.data, form.last.data, to_zone(utcnow(), zone).date())
+    try:
+        report = reports.funnel_report(first, last, zone)
+    except ValueError as exc:
+        form.last.errors.append(_("The period ends before it starts.") if str(exc) == "last" else
+                                _("Choose a period of at most ten years."))
+        return render_template("leads/funnel.html", form=form, report=None, chart=None), 400
+    form.first.data, form.last.data = first, last
+    return render_template("leads/funnel.html", form=form, report=report, chart=reports.chart_data(report))
 
 
 # --- Twilio Voice ---------------------------------------------------------------------------

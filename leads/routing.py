@@ -44,6 +44,7 @@ class Area:
     lat: float
     lon: float
     radius_km: float
+    timezone: str = ""  # its zone, carried along so taking a call reads regions once
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Leads: territories, taking a call, routing by leads.routing's rule, and a branch's answer."""
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, null, select, union_all
 
 from clients.models import Client, Site
 from core import locks
@@ -121,8 +122,8 @@ def take_lead(data: dict, by=None, keep_unlocated: bool = False) -> tuple[Lead, 
         located = routing.Decision(None, "not_located", {"error": str(exc)})
     else:
         located = routing.locate(lat, lon, _areas(), current_app.config["LEAD_NEAREST_KM"])
-    region = db.session.get(Region, located.chosen.id) if located.chosen else None
-    zone = ZoneInfo(region.timezone if region else HEAD_OFFICE_TIMEZONE)
+    area = located.chosen
+    zone = ZoneInfo(area.timezone if area else HEAD_OFFICE_TIMEZONE)
     starts_at = datetime.combine(data["day"], data["start"], tzinfo=zone)
     if starts_at < now:
         raise LeadError(_l("This time has passed: give the day and time the client needs workers."), "day")
@@ -131,13 +132,12 @@ def take_lead(data: dict, by=None, keep_unlocated: bool = False) -> tuple[Lead, 
         address=data["address"], lat=lat, lon=lon, work_type=data["work_type"], headcount=data["headcount"],
         starts_at=starts_at, hours=data.get("hours") or 8, notes=data.get("notes") or None,
         source=data["source"], campaign=(data.get("campaign") or None) if data["source"] in CAMPAIGNED else None,
-        status="new", region_id=region.id if region else None, taken_by_id=getattr(by, "id", None),
+        status="new", region_id=area.id if area else None, taken_by_id=getattr(by, "id", None),
     )
-    db.session.add(lead)
-    db.session.flush()
+    db.session.add(lead)  # inserted with its routing at the flush route_lead ends with: one INSERT, one audit entry
     _log(lead, "taken", None, {}, by=by)
     _log(lead, "located", located.reason, located.details, by=by)
-    route_lead(lead, by=by)
+    route_lead(lead, by=by, fresh=True, zone=area.timezone if area else None)
     db.session.commit()
     return lead, True
 
@@ -163,8 +163,8 @@ def _point(data: dict) -> tuple[float, float]:
 
 def _areas() -> list[routing.Area]:
     rows = db.session.execute(network_wide(select(
-        Region.id, Region.name, Region.center_lat, Region.center_lon, Region.radius_km), Region))
-    return [routing.Area(r.id, r.name, r.center_lat, r.center_lon, float(r.radius_km)) for r in rows]
+        Region.id, Region.name, Region.center_lat, Region.center_lon, Region.radius_km, Region.timezone), Region))
+    return [routing.Area(r.id, r.name, r.center_lat, r.center_lon, float(r.radius_km), r.timezone) for r in rows]
 
 
 # --- routing ------------------------------------------------------------------------------
@@ -180,14 +180,20 @@ def _branches(region_id: int | None, now: datetime) -> list[routing.Branch]:
     ids = [r.id for r in rows]
     if not ids:
         return []
-    last = dict(db.session.execute(select(LeadEvent.franchise_id, func.max(LeadEvent.at)).where(
-        LeadEvent.kind == "routed", LeadEvent.franchise_id.in_(ids)).group_by(LeadEvent.franchise_id)).all())
     since = now - timedelta(days=current_app.config["LEAD_ROUTING_DAYS"])
+    # one round trip: each branch's last lead ever (kind "last"), then its steps of the window
+    last_routed = select(LeadEvent.franchise_id, literal("last").label("kind"), cast(null(), String).label("reason"),
+                         literal(0).label("n"), func.max(LeadEvent.at).label("at")).where(
+        LeadEvent.kind == "routed", LeadEvent.franchise_id.in_(ids)).group_by(LeadEvent.franchise_id)
+    window = select(LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.reason, func.count(), func.max(LeadEvent.at)).where(
+        LeadEvent.franchise_id.in_(ids), LeadEvent.kind.in_(("routed", "accepted", "declined", "expired")),
+        LeadEvent.at >= since).group_by(LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.reason)
+    last: dict[int, datetime] = {}
     counts: dict[int, dict[str, int]] = {i: {"received": 0, "accepted": 0, "refused": 0, "converted": 0} for i in ids}
-    for franchise_id, kind, reason, n in db.session.execute(
-            select(LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.reason, func.count()).where(
-                LeadEvent.franchise_id.in_(ids), LeadEvent.kind.in_(("routed", "accepted", "declined", "expired")),
-                LeadEvent.at >= since).group_by(LeadEvent.franchise_id, LeadEvent.kind, LeadEvent.reason)):
+    for franchise_id, kind, reason, n, at in db.session.execute(union_all(last_routed, window)):
+        if kind == "last":
+            last[franchise_id] = at
+            continue
         figure = {"routed": "received", "declined": "refused", "expired": "refused"}.get(kind)
         if kind == "accepted":  # an accept logs its step, then what it made (reason "converted" or "no_draft")
             figure = "accepted" if reason is None else "converted" if reason == "converted" else None
@@ -208,28 +214,32 @@ def _tried(lead: Lead) -> set[int]:
         LeadEvent.lead_id == lead.id, LeadEvent.kind == "routed", LeadEvent.franchise_id.is_not(None))))
 
 
-def route_lead(lead: Lead, by=None, now: datetime | None = None) -> LeadEvent:
+def route_lead(lead: Lead, by=None, now: datetime | None = None, *, fresh: bool = False,
+               zone: str | None = None) -> LeadEvent:
     """Hand the lead to the next franchise by the rule (leads.routing), or head office; log why (no commit).
 
     A branch must accept it by sla_due_at (leads.sla); head office, the last resort, has no
     deadline. The franchise it reaches is told by SMS (leads.jobs.tell_branch, promised here).
+    fresh: the lead was just taken (no franchise had it yet); zone: its region's, when the caller
+    read it already (a branch it goes to is of that region). Both spare a read on the intake's path.
     """
     now = now or utcnow()
-    tried = _tried(lead)
-    if lead.lat is None:  # no map found the address: only head office can find out where it is
-        decision = routing.Decision(None, "not_located", {})
-    else:
-        decision = routing.choose_branch(_branches(lead.region_id, now), tried)
-    if decision.chosen is not None:
-        target, reason, details = decision.chosen.id, decision.reason, decision.details
-    else:
-        head = _head_office()
-        if head is not None and head[0] in tried:  # head office itself declined it
-            lead.status, lead.franchise_id, lead.sla_due_at = "lost", None, None
-            return _log(lead, "lost", decision.reason, decision.details, by=by)
-        target, reason = (head[0] if head else None), "head_office"
-        details = {"before": decision.reason}
-    due = sla_deadline(target, lead.region_id, now) if decision.chosen is not None else None
+    with db.session.no_autoflush if fresh else nullcontext():  # a fresh lead is not written before it is routed
+        tried = set() if fresh else _tried(lead)
+        if lead.lat is None:  # no map found the address: only head office can find out where it is
+            decision = routing.Decision(None, "not_located", {})
+        else:
+            decision = routing.choose_branch(_branches(lead.region_id, now), tried)
+        if decision.chosen is not None:
+            target, reason, details = decision.chosen.id, decision.reason, decision.details
+        else:
+            head = _head_office()
+            if head is not None and head[0] in tried:  # head office itself declined it
+                lead.status, lead.franchise_id, lead.sla_due_at = "lost", None, None
+                return _log(lead, "lost", decision.reason, decision.details, by=by)
+            target, reason = (head[0] if head else None), "head_office"
+            details = {"before": decision.reason}
+        due = sla_deadline(target, lead.region_id, now, zone) if decision.chosen is not None else None
     # no head-office franchise on record: the lead stays new, with the call centre. The lead is changed in one
     # go, after every read: a change after an autoflush would lose the hand-over tenancy allows (Lead).
     lead.franchise_id, lead.status, lead.routed_at, lead.sla_due_at = target, "routed" if target else "new", now, due
@@ -248,11 +258,11 @@ def working_hours() -> sla.WorkingHours:
     return sla.parse_working_hours(config["LEAD_WORKING_HOURS"], config["LEAD_WORKING_DAYS"])
 
 
-def sla_deadline(franchise_id: int, region_id: int | None, start: datetime) -> datetime:
+def sla_deadline(franchise_id: int, region_id: int | None, start: datetime, zone: str | None = None) -> datetime:
     """Return when a branch given a lead at start must have accepted it: LEAD_SLA_MINUTES of working time
-    in the zone of the branch's region."""
+    in the zone of the branch's region (zone, when the caller knows it)."""
     return sla.due_at(start, current_app.config["LEAD_SLA_MINUTES"], working_hours(),
-                      branch_timezone(franchise_id, region_id))
+                      zone or branch_timezone(franchise_id, region_id))
 
 
 def branch_timezone(franchise_id: int | None, region_id: int | None = None) -> str:
@@ -291,7 +301,7 @@ def expire_lead(lead_id: int, franchise_id: int, now: datetime) -> bool:
 
 def _log(lead: Lead, kind: str, reason: str | None, details: dict, *, note=None, by=None,
          franchise_id: int | None = None, at: datetime | None = None) -> LeadEvent:
-    event = LeadEvent(lead_id=lead.id, at=at or utcnow(), kind=kind, reason=reason, details=details, note=note or None,
+    event = LeadEvent(lead=lead, at=at or utcnow(), kind=kind, reason=reason, details=details, note=note or None,
                       franchise_id=franchise_id if franchise_id is not None else lead.franchise_id,
                       user_id=getattr(by, "id", None))
     db.session.add(event)
@@ -316,6 +326,25 @@ def inbox(limit: int = 100) -> tuple[list[Lead], list[Lead]]:
     answered = list(db.session.scalars(select(Lead).where(Lead.status.in_(("accepted", "converted")))
                                        .order_by(Lead.updated_at.desc()).limit(20)))
     return waiting, answered
+
+
+PAGE_SIZE = 50
+
+
+def list_leads(status: str | None = None, source: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, page: int = 1) -> list[Lead]:
+    """Return a page of the visible leads, the latest taken first, filtered by status, source and when taken."""
+    statement = select(Lead)
+    if status:
+        statement = statement.where(Lead.status == status)
+    if source:
+        statement = statement.where(Lead.source == source)
+    if since:
+        statement = statement.where(Lead.created_at >= since)
+    if until:
+        statement = statement.where(Lead.created_at < until)
+    return list(db.session.scalars(statement.order_by(Lead.created_at.desc(), Lead.id.desc())
+                                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
 
 
 def recent_leads(limit: int = 30) -> list[Lead]:

@@ -143,7 +143,7 @@ def test_a_405_says_which_methods_are_allowed(api, method, url, allowed):
 def test_without_a_token_every_operation_is_a_401_before_its_input_is_read(client, city, spec):
     for path, operations in spec["paths"].items():
         url = path.replace("{", "").replace("}", "").replace("franchise_id", "1").replace("worker_id", "1")
-        url = url.replace("order_id", "1")
+        url = url.replace("order_id", "1").replace("lead_id", "1")
         for method in operations:
             if method == "parameters":
                 continue

@@ -24,13 +24,15 @@ SCHEMATHESIS = Path(sys.executable).with_name("st")
 
 @pytest.fixture
 def api_token(city):
-    """A head-office admin's token over a city with orders, offers and a rating history."""
+    """A head-office admin's token over a city with orders, offers, a rating history and leads."""
     starts = datetime(2027, 3, 2, 6, tzinfo=timezone.utc)
     for side in ("a", "b"):
         order = factories.order(getattr(city, f"{side}_site"), starts_at=starts)
         factories.offer(order, getattr(city, f"{side}_worker"), state="booked", offered_at=starts, wave=1)
     record_event(city.a_worker.id, "late", starts, minutes=20, quality=4)
     record_event(city.b_worker.id, "withdrew", starts, notice_hours=12)
+    factories.lead(city.a)
+    factories.lead(city.b, source="campaign", campaign="winter")
     return issue_token(city.admin)
 
 

@@ -152,6 +152,9 @@ SAME_AS_PAGE = {
     "franchise_api.api_franchises": "franchise.franchises",
     "franchise_api.api_franchise": "franchise.franchise_detail",
     "core_api.me": "core.profile",
+    "leads_api.api_get": "leads.detail",
+    "leads_api.api_create": "leads.take",
+    "leads_api.api_funnel": "leads.funnel",
 }
 
 

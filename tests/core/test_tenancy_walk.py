@@ -232,6 +232,12 @@ def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     assert network.b_client.name in client.get("/clients/").get_data(as_text=True)
     assert client.get(f"/workers/{network.c_worker.id}").status_code == 200
     assert "B-secret" in client.get(f"/leads/{b_rows['lead']}").get_data(as_text=True)
+    assert network.b.name in client.get("/leads/funnel").get_data(as_text=True)  # B's branch line, in A's region
+    integration = app.test_client()  # the API is asked without the session cookie, as an integrator asks it
+    headers = {"Authorization": f"Bearer {service.issue_token(network.admin, 'walk-guard')}"}
+    assert "B-secret" in integration.get(f"/api/v1/leads/{b_rows['lead']}", headers=headers).get_data(as_text=True)
+    assert any(row["franchise_id"] == network.b.id
+               for row in integration.get("/api/v1/leads/funnel", headers=headers).json["by_branch"])
     assert "B-secret" in client.get(f"/royalty/statements/{b_rows['statement']}").get_data(as_text=True)
     assert network.b.name in client.get("/royalty/").get_data(as_text=True)
     assert "b-secret work" in client.get("/orders/rates/").get_data(as_text=True)
