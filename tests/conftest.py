@@ -79,6 +79,19 @@ def app():
 
 
 @pytest.fixture
+def limited_client(app, db):
+    """A client of an app built just now, for tests that count requests against a rate limit.
+
+    Flask-Limiter keeps one storage per limiter, and there is one limiter per process: the last app built
+    (another test's, counting in memory or in a Redis it has stopped) is where every app counts. Building an
+    app binds it to this test's Redis again.
+    """
+    fresh = create_app(TestConfig)
+    fresh.test_client_class = IsolatedClient
+    return fresh.test_client()
+
+
+@pytest.fixture
 def redis_conn(app):
     conn = redis.Redis.from_url(app.config["REDIS_URL"])
     conn.flushdb()

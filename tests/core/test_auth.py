@@ -4,6 +4,7 @@ import pytest
 from core import service
 from core.models import ApiToken, User
 from tests import factories
+from tests.conftest import Auth
 
 HOMES = {
     "admin": "/admin",
@@ -46,7 +47,8 @@ def test_empty_and_oversized_login_fields_are_field_errors(client, network):
     assert "Field cannot be longer than 254 characters" in response.get_data(as_text=True)
 
 
-def test_failed_logins_are_rate_limited_per_address_and_email(client, auth, network):
+def test_failed_logins_are_rate_limited_per_address_and_email(limited_client, network):
+    auth = Auth(limited_client)
     for _ in range(5):
         assert auth.login(network.a_partner.email, "wrong-password").status_code == 400
     blocked = auth.login(network.a_partner.email, factories.PASSWORD)

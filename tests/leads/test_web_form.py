@@ -121,7 +121,8 @@ def test_an_address_no_map_finds_is_kept_and_goes_to_head_office(client, auth, d
     assert "No map found the address: head office finds out where it is." in page and "not found on the map" in page
 
 
-def test_the_form_is_limited_per_remote_address(client, db, city, app, monkeypatch):
+def test_the_form_is_limited_per_remote_address(limited_client, db, city):
+    client = limited_client
     for n in range(5):
         assert client.post("/leads/web", json=request_(phone=f"+7916555000{n}")).status_code == 201
     refused = client.post("/leads/web", json=request_(phone="+79165550009"))
