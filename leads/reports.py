@@ -118,8 +118,8 @@ def _counts(dimension: str, since: datetime, until: datetime) -> dict[tuple, tup
     if dimension != "total":
         statement = statement.group_by(*columns)
     out = {}
-    for key, label, *figures in db.session.execute(statement):
-        out[(key, label)] = dict(zip(funnel.STEPS, (int(n or 0) for n in figures)))
+    for key, caption, *figures in db.session.execute(statement):
+        out[(key, caption)] = dict(zip(funnel.STEPS, (int(n or 0) for n in figures)))
     return out
 
 
@@ -147,10 +147,10 @@ def _rows(dimension: str, since: datetime, until: datetime) -> list[FunnelRow]:
     counts = _counts(dimension, since, until)
     medians = _medians(dimension, since, until)
     rows = []
-    for (key, label), figures in counts.items():
-        seconds = medians.get((key, label))
-        rows.append(FunnelRow((key, label), label, figures, funnel.step_rates(figures),
-                              None if seconds is None else round(seconds / 60, 1), _name(dimension, key, label)))
+    for (key, caption), figures in counts.items():
+        seconds = medians.get((key, caption))
+        rows.append(FunnelRow((key, caption), caption, figures, funnel.step_rates(figures),
+                              None if seconds is None else round(seconds / 60, 1), _name(dimension, key, caption)))
     rows.sort(key=lambda r: (-r.counts["taken"], str(r.key)))
     return rows
 

@@ -1,6 +1,5 @@
 """The routing rule as plain functions: the territory, then the official representative, weighted round robin,
 none left."""
-from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
 from fractions import Fraction
