@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from clients.models import Client, Site
 from core.money import round_money
 from extensions import db
+from franchise import rollup
 from franchise.models import Franchise, Region
 from orders.models import Attendance, Order
 from orders.tally import WORKED
@@ -127,6 +128,7 @@ def _year(first: str) -> None:
     db.session.execute(text("ANALYZE attendance"))
     db.session.execute(text('ANALYZE "order"'))
     db.session.commit()
+    rollup.forget()  # the year was written in SQL, past the orders' updated_at: the dashboard counts afresh
 
 
 def _forget(period: str) -> None:

@@ -23,6 +23,7 @@ from core.money import round_money
 from core.timeutil import utcnow
 from dispatch.models import Offer
 from extensions import db
+from franchise import rollup
 from franchise.models import Franchise, Region
 from orders.models import Attendance, Order
 from orders.tally import retally
@@ -236,6 +237,7 @@ def close_and_pay(rng, echo=print, now: datetime | None = None) -> dict:
     if payments:
         db.session.execute(insert(RoyaltyPayment), payments)
     db.session.commit()
+    rollup.forget()  # the history's orders were written as they were, with past updated_at: count afresh
     return {"statements": issued, "payments": len(payments)}
 
 

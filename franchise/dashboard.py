@@ -12,11 +12,11 @@ The figures, as the page states them:
 - fill rate = sum over the month's closed orders of min(workers who came, workers needed) / sum of workers
   needed; no-show rate = no-show marks / all attendance marks of those orders.
 
-Everything comes from a handful of grouped queries over a window of months, reading each order's
-attendance tally (orders.tally) rather than its marks. A month's bounds differ from
-region to region (regions are few), so the queries bucket orders by comparing their start with each
-region's month edges (royalty.arithmetic.month_bounds). Money is added up in Python from order lines, each
-rounded once, by royalty.arithmetic.
+The orders' figures come from the dashboard's rollup (franchise.rollup): each region's closed orders of a
+month counted once from their attendance tallies (orders.tally), counted again when one of them changes. A
+month's bounds differ from region to region, so a shift counts in its region's own month
+(royalty.arithmetic.month_bounds). Money is added up in Python from order lines, each rounded once, by
+royalty.arithmetic.
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,11 +24,11 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import and_, func, select
 
 from core.templating import HEAD_OFFICE_TIMEZONE
 from extensions import db
-from franchise import borrowing
+from franchise import borrowing, rollup
 from franchise.models import Franchise, Region
 from orders.models import Order
 from royalty import arithmetic
@@ -135,7 +135,7 @@ def network_dashboard(period: str) -> Dashboard:
     edges = {r.id: month_edges(months, r.timezone) for r in regions}
     # a franchise deleted since still has its shifts and its rate
     franchises = {f.id: f for f in db.session.scalars(select(Franchise).execution_options(include_deleted=True))}
-    lines, fill = _month_rows(months, edges, franchises) if edges else ([], {})
+    lines, fill = _month_rows(months, {r.id: r.timezone for r in regions}, franchises) if edges else ([], {})
     chosen = [(rid, fid, line, n) for month, rid, fid, line, n in lines if month == period]
     by_month = sum_lines((month, line, n) for month, _rid, _fid, line, n in lines)
     by_region = sum_lines((rid, line, n) for rid, _fid, line, n in chosen)
@@ -192,43 +192,19 @@ def month_edges(months: list[str], tz_name: str) -> list[datetime]:
     return [arithmetic.month_bounds(m, tz_name)[0] for m in months] + [arithmetic.month_bounds(months[-1], tz_name)[1]]
 
 
-def _window(edges):
-    return royalty._in_month({rid: (found[0], found[-1]) for rid, found in edges.items()})
-
-
-def _month_of(region_id, starts_at, edges):
-    """SQL: the index of the month (in the window) a start falls in, in its region's own zone.
-
-    A CASE of a few hundred plain comparisons (regions are few): the database buckets by each region's own
-    month on SQLite as on PostgreSQL, without time-zone functions.
-    """
-    return case(*((region_id == rid, case(*((starts_at < edge, index) for index, edge in enumerate(found[1:]))))
-                  for rid, found in edges.items()))
-
-
-def _month_rows(months, edges, franchises):
-    """Return (order lines, fill figures) for the window's closed orders, from one grouped query over orders.
+def _month_rows(months, regions, franchises):
+    """Return (order lines, fill figures) for the window's closed orders, from the dashboard's rollup.
 
     Lines: (month, region id, franchise id, order line, orders) for the orders someone worked on. Orders
     of one franchise and month with the same hours and bill rate have the same line, rounded the same
-    way: the database counts them, so that a year of the network's orders comes back in a few thousand
-    rows. Fill figures: (places needed, places filled, marks, no-shows) per month, where places filled of
-    an order = min(workers who came, were late or left early; workers needed). Both read each order's
-    attendance tally (orders.tally), not its marks.
+    way: the rollup counts them (franchise.rollup), so that a year of the network's orders comes back in
+    a few thousand rows. Fill figures: (places needed, places filled, marks, no-shows) per month, where
+    places filled of an order = min(workers who came, were late or left early; workers needed). Both come
+    from each order's attendance tally (orders.tally), not its marks.
     """
-    if db.session.get_bind().dialect.name == "postgresql":  # group a year of orders in memory, not on disk
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    month = _month_of(Order.region_id, Order.starts_at, edges).label("month")
-    worked = (Order.tally_came > 0).label("worked")
-    filled = case((Order.tally_came < Order.workers_needed, Order.tally_came), else_=Order.workers_needed)
-    rows = db.session.connection().execute(  # plain rows: no ORM work on twenty thousand of them
-        select(month, Order.region_id, Order.franchise_id, Order.bill_rate, Order.tally_hours, worked, func.count(),
-               func.sum(Order.workers_needed), func.sum(filled), func.sum(Order.tally_marks),
-               func.sum(Order.tally_no_shows))
-        .where(Order.status.in_(royalty.CLOSED), _window(edges))
-        .group_by(month, Order.region_id, Order.franchise_id, Order.bill_rate, Order.tally_hours, worked)).all()
     lines, fills, made = [], {}, {}
-    for index, rid, fid, bill_rate, hours, has_work, orders, needed, got, marks, no_shows in rows:
+    for index, rid, fid, bill_rate, hours, has_work, orders, needed, got, marks, no_shows in rollup.rows(
+            months, regions):
         period = months[index]
         if has_work:
             rate = franchises[fid].royalty_rate

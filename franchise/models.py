@@ -99,3 +99,37 @@ class Franchise(TimestampMixin, SoftDeleteMixin, db.Model):
 
     def __tenant_allows__(self, scope) -> bool:
         return self.id == scope.franchise_id
+
+
+class DashboardRollup(db.Model):
+    """Head office's dashboard's count of one region's closed orders in one month (franchise.rollup)."""
+
+    __table_args__ = (Index("ix_dashboard_rollup_month", "region_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM in the region's time zone
+    franchise_id: Mapped[int] = mapped_column(ForeignKey("franchise.id"))
+    bill_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # hours worked on each of these orders
+    worked: Mapped[bool]  # someone came
+    orders: Mapped[int]
+    needed: Mapped[int]
+    filled: Mapped[int]
+    marks: Mapped[int]
+    no_shows: Mapped[int]
+
+
+class DashboardCounted(db.Model):
+    """A (region, month) whose closed orders are counted in dashboard_rollup, and when."""
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    counted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DashboardWatermark(db.Model):
+    """One row: when the rollup last looked for changed orders (locked by the refresh under way)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    checked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
