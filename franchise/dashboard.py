@@ -131,11 +131,13 @@ def dues_by_month(issued: Iterable[tuple[int, str, Decimal]],
 def network_dashboard(period: str) -> Dashboard:
     """Return the network's figures for the month period (YYYY-MM) and the months before it."""
     months = months_up_to(period)
+    # first the rollup, which commits its refresh (and so expires what the session holds), then the rest
+    counted = rollup.rows(months, dict(db.session.execute(select(Region.id, Region.timezone)).all()))
     regions = list(db.session.scalars(select(Region).order_by(Region.name)))
     edges = {r.id: month_edges(months, r.timezone) for r in regions}
     # a franchise deleted since still has its shifts and its rate
     franchises = {f.id: f for f in db.session.scalars(select(Franchise).execution_options(include_deleted=True))}
-    lines, fill = _month_rows(months, {r.id: r.timezone for r in regions}, franchises) if edges else ([], {})
+    lines, fill = _month_rows(months, counted, franchises)
     chosen = [(rid, fid, line, n) for month, rid, fid, line, n in lines if month == period]
     by_month = sum_lines((month, line, n) for month, _rid, _fid, line, n in lines)
     by_region = sum_lines((rid, line, n) for rid, _fid, line, n in chosen)
@@ -192,8 +194,8 @@ def month_edges(months: list[str], tz_name: str) -> list[datetime]:
     return [arithmetic.month_bounds(m, tz_name)[0] for m in months] + [arithmetic.month_bounds(months[-1], tz_name)[1]]
 
 
-def _month_rows(months, regions, franchises):
-    """Return (order lines, fill figures) for the window's closed orders, from the dashboard's rollup.
+def _month_rows(months, counted, franchises):
+    """Return (order lines, fill figures) for the window's closed orders, from the dashboard's rollup's rows.
 
     Lines: (month, region id, franchise id, order line, orders) for the orders someone worked on. Orders
     of one franchise and month with the same hours and bill rate have the same line, rounded the same
@@ -203,8 +205,7 @@ def _month_rows(months, regions, franchises):
     from each order's attendance tally (orders.tally), not its marks.
     """
     lines, fills, made = [], {}, {}
-    for index, rid, fid, bill_rate, hours, has_work, orders, needed, got, marks, no_shows in rollup.rows(
-            months, regions):
+    for index, rid, fid, bill_rate, hours, has_work, orders, needed, got, marks, no_shows in counted:
         period = months[index]
         if has_work:
             rate = franchises[fid].royalty_rate

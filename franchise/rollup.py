@@ -36,7 +36,8 @@ def rows(months: list[str], regions: dict[int, str]) -> list[tuple]:
     """Return the counted rows of the months (YYYY-MM) for the regions (id -> time zone), counting what is missing.
 
     Each row: (month index in months, region id, franchise id, bill rate, hours worked, worked (bool),
-    orders, places needed, places filled, marks, no-shows). Commits the session (the refresh's writes).
+    orders, places needed, places filled, marks, no-shows). Commits the session (the refresh's writes), which
+    expires every object it holds: call it before loading what the page shows.
     """
     refresh(months, regions)
     index = {m: i for i, m in enumerate(months)}

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from core.models import RegionOwnedMixin, SearchableMixin, SoftDeleteMixin, TimestampMixin, search_index
@@ -60,6 +60,9 @@ class Worker(RegionOwnedMixin, SearchableMixin, TimestampMixin, SoftDeleteMixin,
                                 "avail_mon", "avail_tue", "avail_wed", "avail_thu", "avail_fri", "avail_sat", "avail_sun"],
             postgresql_where="status = 'active' AND NOT opted_out AND deleted_at IS NULL",
         ),
+        # Head office's region table counts each pool and its active workers from this index alone.
+        Index("ix_worker_region_status", "region_id", "status", postgresql_where=text("deleted_at IS NULL"),
+              sqlite_where=text("deleted_at IS NULL")),
         search_index("worker"),
     )
 

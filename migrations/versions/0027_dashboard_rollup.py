@@ -1,5 +1,6 @@
 """head office's dashboard counts each region's closed orders per month once (dashboard_rollup), remembers which
-(region, month)s are counted (dashboard_counted) and when it last looked for changed orders (dashboard_watermark)
+(region, month)s are counted (dashboard_counted) and when it last looked for changed orders (dashboard_watermark);
+its region table counts each pool from an index of the workers' region and status
 
 Revision ID: 0027
 Revises: 0021
@@ -42,9 +43,12 @@ def upgrade():
         sa.Column('id', sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_index('ix_worker_region_status', 'worker', ['region_id', 'status'],
+                    postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
 
 def downgrade():
+    op.drop_index('ix_worker_region_status', table_name='worker')
     op.drop_table('dashboard_watermark')
     op.drop_table('dashboard_counted')
     op.drop_index('ix_dashboard_rollup_month', table_name='dashboard_rollup')
