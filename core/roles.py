@@ -87,6 +87,7 @@ ACTIONS: dict[str, Action] = {
     "dispatch.simulator": _allow(*DISPATCHING),
     # leads: the call centre takes them, the branch they are routed to answers them
     "leads.take": _allow("callcentre"),  # the intake screen and the caller look-up by phone
+    "leads.calls": _allow("callcentre", head_office=True),  # the log of inbound calls: the call centre's own
     "leads.view": _allow("callcentre", *DISPATCHING),  # one lead and its routing log; tenancy decides which
     "leads.answer": _allow(*DISPATCHING),  # the branch's lead inbox: accept (client + draft order) or decline
     "leads.report": _allow("callcentre", "partner"),  # the lead funnel: head office every branch, a partner his own

@@ -10,7 +10,6 @@ rating, reliability and shift count are what the formulas give for it, so the fi
 attendance recorded for him builds on that record.
 """
 import io
-import math
 import random
 from decimal import Decimal
 from itertools import accumulate
@@ -19,10 +18,10 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from clients.models import SITE_CONDITIONS, Client, Site
-from core.geo import EARTH_RADIUS_KM
 from core.models import User
 from core.timeutil import utcnow
-from demo import history
+from demo import callcentre, history
+from demo.names import COMPANIES, LAST, LEGAL_FORMS, MEN, MOBILE_PREFIXES, STREETS, WOMEN, point_near
 from extensions import db
 from franchise.models import Franchise, Region
 from orders.models import RateCard
@@ -40,6 +39,7 @@ DEMO_USERS = (
     ("recruiter@demo.artel", "recruiter", "first franchise"),
     ("foreman@demo.artel", "foreman", "first franchise"),
     ("callcentre@demo.artel", "callcentre", "head office"),
+    ("callcentre2@demo.artel", "callcentre", "head office"),
     ("partner@demo.artel", "partner", "first franchise"),
     ("partner2@demo.artel", "partner", "second region"),
 )
@@ -54,25 +54,8 @@ CITIES = (
     ("VVO", "Владивосток", "Asia/Vladivostok", (43.1155, 131.8855), 25, 0.06, 423),
     ("SMR", "Самара", "Europe/Samara", (53.1959, 50.1002), 30, 0.06, 846),
 )
-MEN = ("Иван", "Алексей", "Сергей", "Дмитрий", "Андрей", "Николай", "Михаил", "Павел", "Олег", "Виктор",
-       "Артём", "Руслан", "Тимур", "Азамат", "Егор")
-WOMEN = ("Анна", "Ольга", "Марина", "Елена", "Светлана")
-LAST = ("Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
-        "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
-        "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев")
-STREETS = ("ул. Ленина", "ул. Мира", "пр. Победы", "ул. Гагарина", "ул. Советская", "ул. Садовая",
-           "ул. Школьная", "ул. Заводская", "ул. Лесная", "ш. Энтузиастов", "ул. Промышленная")
-COMPANIES = ("Склад-Сервис", "ТрансЛогистик", "СтройМонтаж", "Гипермаркет Лента", "Мебельный двор",
-             "ЭкоСнаб", "Северный терминал", "ПромКомплект", "Городские ярмарки", "Кровля-Профи",
-             "Снегоуборка 24", "РигТех", "Дом и Сад", "Выставочный центр", "Аптечный склад")
-LEGAL_FORMS = ("ООО", "АО", "ПАО")
 SITE_NAMES = {"indoor_warm": "Тёплый склад", "indoor_cold": "Холодный склад", "outdoor": "Открытая площадка",
               "hazardous": "Стройплощадка"}
-# Russian mobile prefixes where phonenumbers accepts every 7-digit subscriber number
-# (93x is left out: parts of 930 are not allocated).
-MOBILE_PREFIXES = (900, 901, 902, 903, 904, 905, 906, 908, 909, 910, 912, 913, 914, 915, 916, 917, 918, 919,
-                   920, 921, 922, 923, 924, 925, 926, 927, 928, 929, 950, 951, 952, 953, 960, 961, 962,
-                   963, 964, 965, 966, 967, 968, 977, 978, 980, 981, 982, 983, 984, 985, 986, 987, 988, 989)
 # The playbook: (package from, title, description, file name, text); files go under UPLOAD_FOLDER/playbook.
 PLAYBOOK = (
     ("basic", "Стандарт бригады грузчиков", "Как бригада приезжает, работает и сдаёт смену.", "brigada.md",
@@ -129,7 +112,7 @@ def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed:
         _workers(rng, regions, workers, echo)
         _rate_cards(regions)
         _playbook()
-        past = history.build(rng, months, echo) if months else {}
+        past = _past_months(rng, months, echo) if months else {}
         db.session.commit()
     except Exception:
         # A failure anywhere leaves nothing behind, not half a network.
@@ -138,6 +121,14 @@ def generate(workers: int = 2000, franchises: int = 12, clients: int = 40, seed:
     money = history.close_and_pay(rng, echo) if months else {}
     return {"regions": len(regions), "franchises": len(network) + 1, "users": users, "clients": clients,
             "sites": sites, "workers": workers, **past, **money}
+
+
+def _past_months(rng, months: int, echo) -> dict:
+    """Add the months the network has lived: the call centre's leads (their orders among the shifts) and the shifts."""
+    now = utcnow()
+    centre = callcentre.simulate(rng, months, echo, now)
+    past = history.build(rng, months, echo, now, bookings=centre.bookings)
+    return {**past, **callcentre.write(centre)}
 
 
 def _regions() -> list[Region]:
@@ -178,25 +169,13 @@ def _users(network) -> int:
     names = {"admin": "Анна Админова", "dispatcher": "Дарья Диспетчерова", "recruiter": "Роман Рекрутов",
              "foreman": "Фёдор Бригадиров", "callcentre": "Ксения Операторова", "partner": "Пётр Партнёров"}
     users = [
-        User(email=email, name=names[role] + (" 2" if email == "partner2@demo.artel" else ""), role=role,
+        User(email=email, name=names[role] + (" 2" if email.endswith("2@demo.artel") else ""), role=role,
              franchise_id=where[place], password_hash=password_hash, locale="ru" if role == "partner" else "en")
         for email, role, place in DEMO_USERS
     ]
     db.session.add_all(users)
     db.session.flush()
     return len(users)
-
-
-def _point(rng, lat, lon, radius_km) -> tuple[float, float]:
-    """Return a uniform random point within radius_km of (lat, lon)."""
-    # The exact destination on the sphere haversine_km measures: the flat km-to-degrees
-    # shortcut overshoots the edge by up to 0.1 km in the north, and "in the region" must hold.
-    d = radius_km * math.sqrt(rng.random()) / EARTH_RADIUS_KM
-    theta = rng.uniform(0, 2 * math.pi)
-    p1 = math.radians(lat)
-    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(theta))
-    dl = math.atan2(math.sin(theta) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
-    return math.degrees(p2), lon + math.degrees(dl)
 
 
 def _clients(rng, network, regions, count) -> int:
@@ -212,7 +191,7 @@ def _clients(rng, network, regions, count) -> int:
         client = Client(name=name + (f" №{i // combos + 1}" if i >= combos else ""), franchise_id=franchise.id,
                         inn=f"{rng.randrange(10**9, 10**10)}", phone=f"+7{area[region.code]}{rng.randrange(10**7):07d}")
         for _ in range(rng.randint(1, 3)):
-            lat, lon = _point(rng, region.center_lat, region.center_lon, float(region.radius_km) * 0.7)
+            lat, lon = point_near(rng, region.center_lat, region.center_lon, float(region.radius_km) * 0.7)
             conditions = rng.choice(SITE_CONDITIONS)
             client.sites.append(Site(
                 franchise_id=franchise.id, name=f"{SITE_NAMES.get(conditions, 'Объект')} {len(client.sites) + 1}",
@@ -316,7 +295,7 @@ def _workers(rng, regions, count, echo) -> None:
     batch, pasts = [], []
     for i in range(count):
         region = rng.choices(regions, cum_weights=weights)[0]
-        lat, lon = _point(rng, region.center_lat, region.center_lon, float(region.radius_km))
+        lat, lon = point_near(rng, region.center_lat, region.center_lon, float(region.radius_km))
         # Most of the pool loads trucks; some add a trade or two.
         skills = loader | sum(rng.sample(others, min(len(others), rng.choice((0, 0, 1, 1, 2, 3)))))
         day = limited if rng.random() < 0.2 else ALL_HOURS

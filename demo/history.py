@@ -49,17 +49,52 @@ class _Pool:
     workers: list[tuple[int, float]]  # (id, reliability)
     busy: dict = field(default_factory=dict)  # day -> set of worker ids
 
-    def crew(self, rng, day, size) -> list[tuple[int, float]]:
-        taken = self.busy.setdefault(day, set())
-        free = [w for w in rng.sample(self.workers, min(len(self.workers), size * 3)) if w[0] not in taken][:size]
-        taken.update(w[0] for w in free)
+    def crew(self, rng, days, size) -> list[tuple[int, float]]:
+        """Pick size workers free on each of the local days the shift touches (one past midnight: two)."""
+        taken = [self.busy.setdefault(day, set()) for day in days]
+        free = [w for w in rng.sample(self.workers, min(len(self.workers), size * 3))
+                if not any(w[0] in busy for busy in taken)][:size]
+        for busy in taken:
+            busy.update(w[0] for w in free)
         return free
 
 
-def build(rng, months: int, echo=print, now: datetime | None = None) -> dict:
-    """Add months of past shifts (and today's and tomorrow's) to the network just generated; the caller commits."""
+@dataclass
+class Booking:
+    """A shift a client asked for through the call centre (demo.callcentre): the order its lead converted into.
+
+    status: completed (worked by a crew and marked, as the other past shifts), cancelled, or draft (still
+    to be sent out). The history gives it its code and, once inserted, its order_id.
+    """
+
+    franchise_id: int
+    region_id: int
+    site_id: int
+    client_id: int
+    conditions: str
+    work_type: str
+    starts_at: datetime
+    hours: int
+    needed: int
+    status: str
+    created_at: datetime
+    code: str = ""
+    order_id: int | None = None
+
+
+def first_day(now: datetime, months: int):
+    """Return the day the history begins: the first of the month, months back."""
+    return (now - timedelta(days=30 * months)).date().replace(day=1)
+
+
+def build(rng, months: int, echo=print, now: datetime | None = None, bookings: list[Booking] = ()) -> dict:
+    """Add months of past shifts (and today's and tomorrow's) to the network just generated; the caller commits.
+
+    bookings: the orders leads converted into; their sites take no other shift (the client came through the
+    call centre on the lead's day, not before).
+    """
     now = now or utcnow()
-    first_day = (now - timedelta(days=30 * months)).date().replace(day=1)
+    first = first_day(now, months)
     franchises = [f for f in db.session.scalars(select(Franchise).where(Franchise.tier != "head_office"))]
     pools = {region_id: _Pool([]) for region_id in {f.region_id for f in franchises}}
     for worker_id, region_id, reliability in db.session.execute(
@@ -67,21 +102,33 @@ def build(rng, months: int, echo=print, now: datetime | None = None) -> dict:
             .where(Worker.status == "active", Worker.opted_out.is_(False)).order_by(Worker.id)):
         if region_id in pools:
             pools[region_id].workers.append((worker_id, float(reliability)))
-    sites = _sites_by_franchise()
+    sites = _sites_by_franchise(exclude={b.site_id for b in bookings})
     zones = {r.id: r.timezone for r in db.session.scalars(select(Region))}
     quiet = timedelta(days=current_app.config["ORDER_CODE_QUIET_DAYS"])
-    days = (now.date() - first_day).days
-    codes = iter(rng.sample(range(100000, 1000000), min(900000, len(franchises) * (days + 2) + 10)))
+    days = (now.date() - first).days
+    codes = iter(rng.sample(range(100000, 1000000), min(900000, len(franchises) * (days + 2) + len(bookings) + 10)))
+    worked = {}  # (franchise, local day) -> the bookings its crews work that day
     log = _Log()
+    for booking in bookings:
+        booking.code = str(next(codes))
+        if booking.status == "completed":
+            day = booking.starts_at.astimezone(ZoneInfo(zones[booking.region_id])).date()
+            worked.setdefault((booking.franchise_id, day), []).append(booking)
+        else:
+            log.booked(booking, now, quiet)
     for franchise in franchises:
         pool, own_sites = pools[franchise.region_id], sites.get(franchise.id)
-        if not own_sites or not pool.workers:
+        if not pool.workers:
             continue
         zone = ZoneInfo(zones[franchise.region_id])
-        for offset in range(days + 2):  # every day since first_day, then today and tomorrow
-            day = first_day + timedelta(days=offset)
+        for offset in range(days + 2):  # every day since first, then today and tomorrow
+            day = first + timedelta(days=offset)
+            for booking in worked.pop((franchise.id, day), ()):
+                log.order(rng, franchise, booking.site_id, booking.client_id, booking.conditions, booking.code,
+                          booking.starts_at, booking.hours, booking.needed,
+                          pool.crew(rng, (day,), math.ceil(booking.needed * OVERBOOK)), False, now, quiet, booking)
             upcoming = day >= now.astimezone(zone).date()
-            if rng.random() > (0.9 if upcoming else 0.55):
+            if not own_sites or rng.random() > (0.9 if upcoming else 0.55):
                 continue
             start_time, hours = rng.choice(SHIFTS)
             starts_at = datetime.combine(day, start_time, zone).astimezone(timezone.utc)
@@ -89,19 +136,25 @@ def build(rng, months: int, echo=print, now: datetime | None = None) -> dict:
                 starts_at = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
             site_id, client_id, conditions = rng.choice(own_sites)
             needed = rng.randint(2, 8)
+            # a night shift, or today's moved to a later hour, ends the next day: its crew is not free then
+            ends_on = (starts_at + timedelta(hours=hours, microseconds=-1)).astimezone(zone).date()
             log.order(rng, franchise, site_id, client_id, conditions, str(next(codes)), starts_at, hours, needed,
-                      pool.crew(rng, day, math.ceil(needed * OVERBOOK)), upcoming, now, quiet)
+                      pool.crew(rng, sorted({day, ends_on}), math.ceil(needed * OVERBOOK)), upcoming, now, quiet)
         echo(f"  {franchise.name}: {log.orders} shifts so far")
+    for booking in [b for left in worked.values() for b in left]:  # a franchise with no one to send: never worked
+        booking.status = "cancelled"
+        log.booked(booking, now, quiet)
     log.flush()
     _apply_ratings(log.events, log.order_of)
     return {"past_shifts": log.closed, "attendance_marks": log.marks, "upcoming_shifts": log.upcoming}
 
 
-def _sites_by_franchise() -> dict[int, list[tuple[int, int, str]]]:
+def _sites_by_franchise(exclude: set[int]) -> dict[int, list[tuple[int, int, str]]]:
     found: dict[int, list] = {}
     for site_id, client_id, franchise_id, conditions in db.session.execute(
             select(Site.id, Site.client_id, Site.franchise_id, Site.conditions).join(Client, Client.id == Site.client_id)):
-        found.setdefault(franchise_id, []).append((site_id, client_id, conditions))
+        if site_id not in exclude:
+            found.setdefault(franchise_id, []).append((site_id, client_id, conditions))
     return found
 
 
@@ -115,28 +168,44 @@ class _Log:
         self.order_of: dict[tuple[int, datetime], int] = {}  # (worker, shift start) -> order: one shift a day each
 
     def order(self, rng, franchise, site_id, client_id, conditions, code, starts_at, hours, needed, crew, upcoming,
-              now, quiet):
-        pay, bill = RATES.get(conditions, RATES["indoor_warm"])
+              now, quiet, booking: Booking | None = None):
         ends_at = starts_at + timedelta(hours=hours)
-        order = dict(franchise_id=franchise.id, region_id=franchise.region_id, client_id=client_id, site_id=site_id,
-                     work_type="loading", workers_needed=needed, booking_target=math.ceil(needed * OVERBOOK),
-                     starts_at=starts_at, ends_at=ends_at, pay_rate=pay, bill_rate=bill,
-                     status="filled" if upcoming else "completed", code=code,
-                     code_live=upcoming or ends_at > now - quiet, overbooking_factor=Decimal("1.25"),
-                     created_at=starts_at - timedelta(days=2), updated_at=starts_at - timedelta(days=1))
+        order = self._row(franchise.id, franchise.region_id, site_id, client_id, conditions, code, starts_at, ends_at,
+                          needed, "filled" if upcoming else "completed", upcoming or ends_at > now - quiet)
+        if booking is not None:
+            order.update(work_type=booking.work_type, created_at=booking.created_at, updated_at=booking.created_at)
         booked_at = starts_at - timedelta(days=1, hours=rng.randint(0, 20))
         offers = [dict(worker_id=wid, franchise_id=franchise.id, state="booked", starts_at=starts_at, ends_at=ends_at,
                        offered_at=booked_at - timedelta(minutes=rng.randint(1, 30)), answered_at=booked_at,
                        booked_at=booked_at, wave=1, reliability=Decimal(f"{rel:.3f}"),
                        created_at=booked_at, updated_at=booked_at) for wid, rel in crew]
         marks = [] if upcoming else self._marks(rng, franchise, crew, needed, starts_at, hours)
-        self.pending.append((order, offers, marks))
+        self.pending.append((order, offers, marks, booking))
         self.orders += 1
         self.upcoming += upcoming
         self.closed += not upcoming
         self.marks += len(marks)
         if len(self.pending) >= CHUNK // 8:
             self.flush()
+
+    @staticmethod
+    def _row(franchise_id, region_id, site_id, client_id, conditions, code, starts_at, ends_at, needed, status,
+             code_live) -> dict:
+        pay, bill = RATES.get(conditions, RATES["indoor_warm"])
+        return dict(franchise_id=franchise_id, region_id=region_id, client_id=client_id, site_id=site_id,
+                    work_type="loading", workers_needed=needed, booking_target=math.ceil(needed * OVERBOOK),
+                    starts_at=starts_at, ends_at=ends_at, pay_rate=pay, bill_rate=bill, status=status, code=code,
+                    code_live=code_live, overbooking_factor=Decimal("1.25"),
+                    created_at=starts_at - timedelta(days=2), updated_at=starts_at - timedelta(days=1))
+
+    def booked(self, booking: Booking, now: datetime, quiet: timedelta) -> None:
+        """Add a lead's order that no crew worked: a draft still to send out, or one the client cancelled."""
+        ends_at = booking.starts_at + timedelta(hours=booking.hours)
+        order = self._row(booking.franchise_id, booking.region_id, booking.site_id, booking.client_id, booking.conditions,
+                          booking.code, booking.starts_at, ends_at, booking.needed, booking.status,
+                          booking.status == "draft" or ends_at > now - quiet)
+        order.update(work_type=booking.work_type, created_at=booking.created_at, updated_at=booking.created_at)
+        self.pending.append((order, [], [], booking))
 
     def _marks(self, rng, franchise, crew, needed, starts_at, hours) -> list[dict]:
         marks, came = [], 0
@@ -161,9 +230,11 @@ class _Log:
         if not self.pending:
             return
         ids = db.session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True),
-                                 [order for order, _offers, _marks in self.pending]).all()
+                                 [order for order, _offers, _marks, _booking in self.pending]).all()
         offers, marks = [], []
-        for order_id, (_order, own_offers, own_marks) in zip(ids, self.pending):
+        for order_id, (_order, own_offers, own_marks, booking) in zip(ids, self.pending):
+            if booking is not None:
+                booking.order_id = order_id
             offers += [{**o, "order_id": order_id} for o in own_offers]
             marks += [{**m, "order_id": order_id} for m in own_marks]
             for m in own_marks:  # the rating event names the shift it came from

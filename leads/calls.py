@@ -1,4 +1,5 @@
-"""Inbound calls: stored once per CallSid, each offered to exactly one free agent, the caller's card on his screen.
+"""Inbound calls: stored once per CallSid, each offered to exactly one free agent, the caller's card on his screen;
+and the log of past calls, the missed ones to call back.
 
 An agent is free while his intake screen asks for calls (``heartbeat``) and shows none; the
 one free longest gets the next waiting call. The decision is taken under row locks in one
@@ -6,11 +7,13 @@ order everywhere (the call's row, then the agent's presence), and the presence's
 call_id stands behind it: two agents asking at the same moment never both get a call. With
 no free agent the call waits in a list any agent can take from.
 """
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from clients.models import Client
 from core.i18n import lazy_gettext as _l
@@ -228,3 +231,56 @@ def call_status(sid: str, status: str, now: datetime | None = None) -> Call | No
             call.state = "missed"
     db.session.commit()
     return call
+
+
+# --- the log of past calls ----------------------------------------------------------------------
+
+CALL_PAGE_SIZE = 50
+# What the log's filter offers, and the states each choice shows.
+CALL_FILTERS = {"answered": ("handled", "dismissed"), "handled": ("handled",), "dismissed": ("dismissed",),
+                "missed": ("missed",), "open": OPEN_CALL_STATES}
+
+
+def day_bounds(first: date | None, last: date | None, tz_name: str) -> tuple[datetime | None, datetime | None]:
+    """Return the moments from the start of first to the start of the day after last in tz_name (None: open)."""
+    zone = ZoneInfo(tz_name)
+    since = datetime.combine(first, time(0), tzinfo=zone) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone) if last else None
+    return since, until
+
+
+def list_calls(since: datetime | None = None, until: datetime | None = None, shown: str | None = None,
+               page: int = 1) -> tuple[list[Call], int]:
+    """Return a page of the inbound calls received in [since, until), the latest first, of the states a
+    CALL_FILTERS choice shows, with the agent, client and lead each names; and how many there are in all."""
+    where = []
+    if since is not None:
+        where.append(Call.received_at >= since)
+    if until is not None:
+        where.append(Call.received_at < until)
+    if shown:
+        where.append(Call.state.in_(CALL_FILTERS[shown]))
+    total = db.session.scalar(select(func.count()).select_from(Call).where(*where)) or 0
+    found = db.session.scalars(select(Call).where(*where)
+                               .options(joinedload(Call.agent), joinedload(Call.client), joinedload(Call.lead))
+                               .order_by(Call.received_at.desc(), Call.id.desc())
+                               .limit(CALL_PAGE_SIZE).offset((page - 1) * CALL_PAGE_SIZE))
+    return list(found), total
+
+
+def outcome(call: Call) -> str:
+    """Say what came of the call, from what it recorded: a code of leads.texts.CALL_OUTCOMES.
+
+    A missed call never offered to an agent found none free; one offered was hung up on before the agent
+    took the caller's card; busy or failed never got through.
+    """
+    if call.state != "missed":
+        return call.state
+    if call.status in ("busy", "failed"):
+        return "failed"
+    return "hung_up" if call.offered_at is not None else "no_agent"
+
+
+def duration(call: Call) -> timedelta | None:
+    """Return how long the caller was on the line (waiting included), or None while he still is."""
+    return None if call.ended_at is None else call.ended_at - call.received_at

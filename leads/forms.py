@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core.i18n import lazy_gettext as _l
 from core.phones import InvalidPhone, normalize_phone
-from leads.texts import SOURCE_LABELS
+from leads.texts import CALL_FILTER_LABELS, SOURCE_LABELS
 
 
 class LocateForm(FlaskForm):
@@ -69,6 +69,23 @@ class FunnelForm(FlaskForm):
 
     first = DateField(_l("From"), validators=[Optional()])
     last = DateField(_l("To"), validators=[Optional()])
+
+
+class CallLogForm(FlaskForm):
+    """The call log's filters: days received (in the viewer's zone, both included), what came of the call, a page."""
+
+    class Meta:
+        csrf = False  # a read-only list asked by GET
+
+    first = DateField(_l("From"), validators=[Optional()])
+    last = DateField(_l("To"), validators=[Optional()])
+    status = SelectField(_l("Calls"), choices=[("", _l("all")), *CALL_FILTER_LABELS.items()], default="",
+                         validate_choice=True)
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(1, 100000)])
+
+    def validate_last(self, field):
+        if field.data and self.first.data and field.data < self.first.data:
+            raise ValidationError(_l("The period ends before it starts."))
 
 
 class DeclineForm(FlaskForm):

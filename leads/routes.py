@@ -19,7 +19,7 @@ from dispatch import gateway
 from extensions import limiter
 from leads import bp, calls, reports, schemas, service, texts, voice_bp
 from leads import funnel as funnel_math
-from leads.forms import AcceptForm, CallForm, DeclineForm, FunnelForm, LeadForm, LocateForm
+from leads.forms import AcceptForm, CallForm, CallLogForm, DeclineForm, FunnelForm, LeadForm, LocateForm
 
 bp.add_app_template_global(partial(label, texts.STATUS_LABELS), "lead_status_label")
 bp.add_app_template_global(partial(label, texts.SOURCE_LABELS), "lead_source_label")
@@ -27,6 +27,9 @@ changes.CODED.update({("lead", "status"): texts.STATUS_LABELS, ("lead", "source"
 bp.add_app_template_global(partial(label, texts.KINDS), "lead_event_label")
 bp.add_app_template_global(texts.describe, "lead_reason")
 bp.add_app_template_global(service.waiting_count, "leads_waiting")  # the nav's badge
+bp.add_app_template_global(partial(label, texts.CALL_OUTCOMES), "call_outcome_label")
+bp.add_app_template_global(calls.outcome, "call_outcome")
+bp.add_app_template_global(calls.duration, "call_duration")
 
 
 @bp.route("/")
@@ -48,8 +51,10 @@ def take():
     # GET with the form's fields is the look-up without script: the page keeps what was typed
     form = LeadForm(formdata=request.args) if request.method == "GET" and request.args else LeadForm()
     call = calls.current_call(current_user)
-    if request.method == "GET" and call is not None:
-        form.phone.data = form.phone.data or call.from_phone  # the caller's card, prefilled with his number
+    # the caller's card, prefilled with his number; a number in the address (a call back from the call log)
+    # is another caller's, whom the call on the screen is not about
+    if request.method == "GET" and call is not None and not request.args.get("phone"):
+        form.phone.data = call.from_phone
         form.call_id.data = form.call_id.data or str(call.id)
     if form.validate_on_submit():
         try:
@@ -88,6 +93,21 @@ def _call_json(call) -> dict:
     return {"id": call.id, "phone": call.from_phone, "display": display_phone(call.from_phone), "state": call.state,
             "received_at": call.received_at.isoformat(), "url": url_for("leads.take"),
             "take_url": url_for("leads.take_call", call_id=call.id)}
+
+
+@bp.route("/calls")
+@requires("leads.calls")
+def call_log():
+    """Past inbound calls, the latest first: who called, what came of it; the missed ones to call back."""
+    form, zone = CallLogForm(request.args), viewer_timezone()
+    if request.args and not form.validate():
+        return render_template("leads/calls.html", form=form, calls=[], total=0, page=1, zone=zone,
+                               page_size=calls.CALL_PAGE_SIZE), 400
+    since, until = calls.day_bounds(form.first.data, form.last.data, zone)
+    page = form.page.data or 1
+    found, total = calls.list_calls(since, until, form.status.data or None, page)
+    return render_template("leads/calls.html", form=form, calls=found, total=total, page=page, zone=zone,
+                           page_size=calls.CALL_PAGE_SIZE)
 
 
 @bp.post("/calls/<int:call_id>/take")

@@ -71,7 +71,11 @@ def weight(branch: Branch) -> Fraction:
 
 def load(branch: Branch) -> Fraction:
     """Return how far the branch is ahead of its share: (received + 1) / weight; the least gets the next lead."""
-    return (branch.received + 1) / weight(branch)
+    # weight's two fractions multiplied out and turned over: one exact Fraction made instead of four (the
+    # rule compares every branch of a city on each lead)
+    accepted = branch.accepted
+    return Fraction((branch.received + 1) * (accepted + branch.refused + 2) * (accepted + 2),
+                    (accepted + 1) * (min(branch.converted, accepted) + 1))
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,24 @@ def describe(reason: str | None, details: dict) -> str:
         return reason
 
 
+# What came of an inbound call (leads.calls.outcome).
+CALL_OUTCOMES = {
+    "waiting": _l("waiting for an agent"),
+    "offered": _l("on an agent's screen"),
+    "handled": _l("answered: lead saved"),
+    "dismissed": _l("answered: nothing to take"),
+    "no_agent": _l("missed: no agent was free"),
+    "hung_up": _l("missed: the caller hung up before the agent answered"),
+    "failed": _l("missed: the call did not get through"),
+}
+CALL_FILTER_LABELS = {
+    "answered": _l("answered"),
+    "handled": _l("answered: lead saved"),
+    "dismissed": _l("answered: nothing to take"),
+    "missed": _l("missed"),
+    "open": _l("waiting or on a screen now"),
+}
+
 # SMS to a branch's duty phone (leads.service), in its partner's language; within two segments.
 SMS_REACHED = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s. Accept it by %(due)s: %(url)s")
 SMS_REACHED_NO_SLA = _l("Artel: new lead %(id)s, %(work)s x%(headcount)s, %(address)s: %(url)s")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.timeutil import utcnow
+from leads.models import Call
 from orders.models import RateCard
 from tests import factories
 from tests.browser.test_login_browser import _log_in
@@ -88,3 +89,20 @@ def test_a_simulated_call_pops_on_the_free_agent_s_screen_and_ends_as_the_partne
     page.get_by_test_id("accept").click()
     page.wait_for_url(f"{live_server}/orders/*")
     assert "draft" in page.content() and "Промснаб" in page.content()
+
+
+def test_a_missed_call_is_called_back_from_the_call_log(live_server, page, city):
+    """The agent finds a call nobody answered on the call log, through the navigation, and opens the intake
+    screen with the caller's number to take the lead."""
+    received = utcnow() - timedelta(minutes=20)
+    factories._save(Call(sid="CA" + "9" * 32, from_phone="+79165554433", status="completed", state="missed",
+                         received_at=received, ended_at=received + timedelta(seconds=40)))
+    _log_in(page, live_server, city.callcentre.email)
+    page.wait_for_url(f"{live_server}/leads/")
+    page.get_by_role("link", name="Calls", exact=True).click()
+    missed = page.get_by_test_id("call")
+    assert "+7 916 555-44-33" in missed.inner_text() and "missed: no agent was free" in missed.inner_text()
+    assert missed.get_by_test_id("call-back").get_attribute("href") == "tel:+79165554433"
+    missed.get_by_test_id("call-back-intake").click()
+    page.wait_for_url(f"{live_server}/leads/new?phone=*")
+    assert page.input_value("input[name=phone]") == "+79165554433"

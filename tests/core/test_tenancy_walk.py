@@ -218,9 +218,15 @@ def test_staff_of_a_reach_nothing_of_b(app, client, auth, db, city, role):
                 for secret in secrets:
                     assert secret not in text, f"{where} shows {secret!r}"
     assert walked > 40
+    calls = client.get("/leads/calls")  # the call centre's log names B's caller: head office's alone
+    assert calls.status_code == 403 and net_phone_absent(calls, network)
     db.session.expire_all()
     assert _snapshot(db, network) == before
     assert client.get("/portal" if role == "partner" else "/profile").status_code == 200  # still logged in
+
+
+def net_phone_absent(response, net) -> bool:
+    return net.b_client.phone not in response.get_data(as_text=True)
 
 
 def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
@@ -233,6 +239,8 @@ def test_the_walk_would_see_b_if_tenancy_were_off(app, client, auth, db, city):
     assert client.get(f"/workers/{network.c_worker.id}").status_code == 200
     assert "B-secret" in client.get(f"/leads/{b_rows['lead']}").get_data(as_text=True)
     assert network.b.name in client.get("/leads/funnel").get_data(as_text=True)  # B's branch line, in A's region
+    calls = client.get("/leads/calls").get_data(as_text=True)  # the call that brought B's client, on the call log
+    assert network.b_client.name in calls and f"tel:{network.b_client.phone}" in calls
     integration = app.test_client()  # the API is asked without the session cookie, as an integrator asks it
     headers = {"Authorization": f"Bearer {service.issue_token(network.admin, 'walk-guard')}"}
     assert "B-secret" in integration.get(f"/api/v1/leads/{b_rows['lead']}", headers=headers).get_data(as_text=True)
