@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload
 
 from core import outbox, queue, throttle
@@ -112,7 +112,8 @@ def _claim(offer_ids: list[int]) -> tuple[list[_Send], dict[int, str | None]]:
     now = utcnow()
     earlier = _messages_of(offers)
     mornings: dict[datetime, list[int]] = {}
-    claimed, sent_before = [], []
+    claimed, new, sent_before = [], [], []
+    bodies = {}  # (order, language) -> the offer's text: the same for every worker who reads that language
     for offer in offers:
         worker, order = workers.get(offer.worker_id), orders.get(offer.order_id)
         if worker is None or order is None or worker.opted_out or worker.status != "active":
@@ -123,28 +124,32 @@ def _claim(offer_ids: list[int]) -> tuple[list[_Send], dict[int, str | None]]:
             mornings.setdefault(morning, []).append(offer.id)
             continue
         message = earlier.get((order.id, worker.id))
-        if message is not None and message.sid:
+        if message is None:
+            key = (order.id, worker.language)
+            if key not in bodies:
+                bodies[key] = texts.offer_text(order, worker)
+            new.append((offer, dict(direction="out", kind="offer", phone=worker.phone, body=bodies[key],
+                                    status="sending", worker_id=worker.id, order_id=order.id,
+                                    region_id=worker.region_id, franchise_id=order.franchise_id)))
+        elif message.sid:
             sids[offer.id] = message.sid
             sent_before.append(offer.id)
-            continue
-        if message is None:
-            message = Message(direction="out", kind="offer", phone=worker.phone, body=texts.offer_text(order, worker),
-                              status="queued", worker_id=worker.id, order_id=order.id, region_id=worker.region_id,
-                              franchise_id=order.franchise_id)
-            db.session.add(message)
-        claimed.append((offer, message))
+        else:
+            claimed.append((offer.id, offer.worker_id, message.id, message.phone, message.body, message.franchise_id,
+                            message.created_at if message.status == "sending" else None))
+            message.status = "sending"
     if sent_before:
         _mark_offered(sent_before, now)
     for morning, held in mornings.items():
         promises.send_offers(held, urgent=False, at=morning)
-    db.session.flush()  # the new messages' ids, in one statement
-    senders = _senders({message.franchise_id for _offer, message in claimed})
-    sends = []
-    for offer, message in claimed:
-        look_up = message.created_at if message.status == "sending" else None
-        message.status = "sending"
-        sends.append(_Send(offer.id, message.id, offer.worker_id, message.phone, message.body,
-                           senders.get(message.franchise_id), look_up))
+    if new:  # one statement for every new message, ids back in the order given
+        ids = db.session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True),
+                                 [row for _offer, row in new]).all()
+        claimed += [(offer.id, offer.worker_id, message_id, row["phone"], row["body"], row["franchise_id"], None)
+                    for (offer, row), message_id in zip(new, ids)]
+    senders = _senders({franchise_id for *_rest, franchise_id, _since in claimed})
+    sends = [_Send(offer_id, message_id, worker_id, phone, body, senders.get(franchise_id), since)
+             for offer_id, worker_id, message_id, phone, body, franchise_id, since in claimed]
     db.session.commit()
     if mornings:
         outbox.relay_quietly()
