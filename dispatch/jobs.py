@@ -25,6 +25,7 @@ from dispatch.candidates import Shift, find_candidates
 from orders.models import Order
 from workers.models import Worker
 
+RANKED_MARGIN = 100  # candidates ranked beyond a fixed-factor wave, so its picks match a ranking of the whole list
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +50,10 @@ def plan_order(order_id: int, wave: int = 1) -> int:
         timezone=order.region.timezone, skill_mask=order.skill_mask, radius_km=config["DISPATCH_RADIUS_KM"],
         exclude_order_id=order.id)
     limit = config["DISPATCH_MAX_CANDIDATES"]
+    if order.overbooking_factor is not None:
+        # A fixed factor sizes the wave without the candidates: rank only those the wave can take (past the ones
+        # asked before), with a margin, rather than the whole list: the exact distance of each costs time.
+        limit = min(limit, len(offered) + _size_wave(order, [], [])[1] + RANKED_MARGIN)
     candidates = [c for c in find_candidates(shift, limit=limit) if c.worker_id not in offered]
     holding = [float(w.reliability) for w in db.session.scalars(
         select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
