@@ -217,6 +217,52 @@ def short_lock(key: str, seconds: int):
                 pass
 
 
+_RELEASE = """
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 0
+"""
+
+
+@contextmanager
+def short_locks(keys: list[str], seconds: int):
+    """Hold the locks of short_lock on many keys at once, in two round trips; yield the keys this caller got.
+
+    A key someone else holds is left out; every lock taken expires by itself, as short_lock's do.
+    """
+    token = uuid4().hex.encode()
+    names = [f"artel:lock:{key}" for key in keys]
+    with connection().pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.set(name, token, nx=True, ex=seconds)
+        taken = pipe.execute()
+    mine = [name for name, ok in zip(names, taken) if ok]
+    try:
+        yield {key for key, ok in zip(keys, taken) if ok}
+    finally:
+        if mine:
+            connection().register_script(_RELEASE)(keys=mine, args=[token])
+
+
+def job_ids_waiting(prefix: str) -> set[str]:
+    """Return the ids starting with prefix of every job waiting in a queue or for its time (scheduled, deferred).
+
+    Unlike jobs_waiting it needs no ids: it reads the queues and registries themselves, so a job
+    popped by a worker killed before it marked the job started is not among them.
+    """
+    conn = connection()
+    with conn.pipeline(transaction=False) as pipe:
+        for name in QUEUES:
+            target = Queue(name, connection=conn)
+            pipe.lrange(target.key, 0, -1)
+            pipe.zrange(ScheduledJobRegistry(name, connection=conn).key, 0, -1)
+            pipe.zrange(DeferredJobRegistry(name, connection=conn).key, 0, -1)
+        found = pipe.execute()
+    wanted = prefix.encode()
+    return {job_id.decode() for ids in found for job_id in ids if job_id.startswith(wanted)}
+
+
 def once_per(key: str, seconds: int) -> bool:
     """Return True for the first caller in any process within each period of seconds, False for the rest."""
     return bool(connection().set(f"artel:once:{key}", "1", nx=True, ex=seconds))

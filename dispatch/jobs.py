@@ -12,9 +12,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core import locks, outbox, queue, throttle
 from core.timeutil import utcnow
-from dispatch import alerts, booking, hours, notices, promises, reminders, states, texts
+from dispatch import alerts, booking, hours, notices, promises, reminders, sending, texts
+from dispatch.sending import SEND_LOCK_SECONDS, SMS_BUCKET, record_permanent_error
 from dispatch.booking import held_places
-from dispatch.gateway import INVALID_NUMBER, OPTED_OUT, PermanentSmsError, sms_gateway
+from dispatch.gateway import PermanentSmsError, sms_gateway
 from dispatch.models import HOLDING_STATES, Message, Offer
 from dispatch.overbooking import auto_target, fixed_target
 from franchise import borrowing
@@ -23,10 +24,8 @@ from extensions import db
 from dispatch.candidates import Shift, find_candidates
 from orders.models import Order
 from workers.models import Worker
-from workers.service import set_opt_out, set_status
 
-SEND_LOCK_SECONDS = 120  # longer than a send with its retries and a wait for a token
-SMS_BUCKET = "sms"  # every outgoing SMS takes a token of this bucket (SMS_RATE_PER_SECOND, SMS_BURST)
+RANKED_MARGIN = 100  # candidates ranked beyond a fixed-factor wave, so its picks match a ranking of the whole list
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +50,10 @@ def plan_order(order_id: int, wave: int = 1) -> int:
         timezone=order.region.timezone, skill_mask=order.skill_mask, radius_km=config["DISPATCH_RADIUS_KM"],
         exclude_order_id=order.id)
     limit = config["DISPATCH_MAX_CANDIDATES"]
+    if order.overbooking_factor is not None:
+        # A fixed factor sizes the wave without the candidates: rank only those the wave can take (past the ones
+        # asked before), with a margin, rather than the whole list: the exact distance of each costs time.
+        limit = min(limit, len(offered) + _size_wave(order, [], [])[1] + RANKED_MARGIN)
     candidates = [c for c in find_candidates(shift, limit=limit) if c.worker_id not in offered]
     holding = [float(w.reliability) for w in db.session.scalars(
         select(Worker).join(Offer, Offer.worker_id == Worker.id).where(
@@ -117,41 +120,15 @@ def _sending(key: str):
     return queue.short_lock(f"sending:{key}", SEND_LOCK_SECONDS)
 
 
+def send_offers(offer_ids: list[int]) -> int:
+    """Send the SMS of each of these offers not sent yet, a chunk in one job (dispatch.sending); return how many
+    went now or before."""
+    return sum(sid is not None for sid in sending.send_offers(offer_ids).values())
+
+
 def send_offer(offer_id: int) -> str | None:
-    """Send one offer SMS unless it was sent already; return the message SID."""
-    with _sending(f"offer:{offer_id}") as mine:
-        return _send_offer(offer_id) if mine else None
-
-
-def _send_offer(offer_id: int) -> str | None:
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or offer.state != "offered":
-        return None
-    worker, order = db.session.get(Worker, offer.worker_id), db.session.get(Order, offer.order_id)
-    if worker is None or order is None or worker.opted_out or worker.status != "active":
-        states.move(offer, "withdraw")  # deleted since the wave, said STOP, or suspended: nobody to offer it to
-        db.session.commit()
-        return None
-    morning = hours.held_until("offer", order, utcnow())
-    if morning is not None:  # the wave was planned before quiet hours, the job runs in them
-        promises.send_offers([offer_id], order.urgent, at=morning)
-        _commit_and_relay()
-        return None
-    message = db.session.scalar(select(Message).where(
-        Message.direction == "out", Message.kind == "offer", Message.order_id == order.id,
-        Message.worker_id == worker.id).order_by(Message.id).limit(1))
-    if message is None:
-        message = Message(direction="out", kind="offer", phone=worker.phone, body=texts.offer_text(order, worker),
-                          status="queued", worker_id=worker.id, order_id=order.id, region_id=worker.region_id,
-                          franchise_id=order.franchise_id)
-        db.session.add(message)
-    sid = _deliver(message, worker)
-    if sid is None:
-        states.move(offer, "undeliverable")  # refused for good: the place is offered to someone else
-    else:
-        offer.offered_at = offer.offered_at or utcnow()
-    db.session.commit()
-    return sid
+    """Send one offer SMS unless it was sent already; return the message SID (the job of a single offer)."""
+    return sending.send_offers([offer_id]).get(offer_id)
 
 
 def send_message(message_id: int) -> str | None:
@@ -255,14 +232,6 @@ def _sender_of(message: Message) -> str | None:
         return None
     franchise = db.session.get(Franchise, message.franchise_id)  # one query per job: the session keeps it
     return franchise.sms_sender if franchise is not None else None
-
-
-def record_permanent_error(worker: Worker, code: int | None) -> None:
-    """Record on the worker what Twilio refused for good (the caller commits)."""
-    if code == OPTED_OUT:  # unsubscribed at the carrier: mirror it, never send again
-        set_opt_out(worker, True)
-    elif code == INVALID_NUMBER and worker.status == "active":
-        set_status(worker, "suspended", "phone number rejected by the SMS provider (21211)")
 
 
 def withdraw_worker(worker_id: int) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import locks
 from dispatch import alerts, notices
-from dispatch.jobs import record_permanent_error
+from dispatch.sending import record_permanent_error
 from dispatch.models import Message
 from extensions import db
 from workers.models import Worker

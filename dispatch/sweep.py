@@ -91,11 +91,10 @@ def redrive(now: datetime) -> int:
     unsent = list(db.session.execute(select(Offer.id, Order).join(Order, Offer.order_id == Order.id).where(
         Offer.state == "offered", Offer.offered_at.is_(None), Offer.created_at < stale,
         Order.status.in_(booking.OPEN_STATUSES), Order.starts_at > now)))
-    jobs = {offer_id: [f"offer-{offer_id}", f"offer-{offer_id}-morning"] for offer_id, _order in unsent}
-    waiting = queue.jobs_waiting([job for ids in jobs.values() for job in ids])
-    unsent = [(offer_id, order) for offer_id, order in unsent if waiting.isdisjoint(jobs[offer_id])]
-    for offer_id, order in unsent:
-        promises.send_offers([offer_id], notices.urgent(order))
+    waiting = promises.offers_waiting([offer_id for offer_id, _order in unsent])
+    unsent = [(offer_id, order) for offer_id, order in unsent if offer_id not in waiting]
+    for urgent in (True, False):
+        promises.send_offers([offer_id for offer_id, order in unsent if notices.urgent(order) == urgent], urgent)
     messages = _take_up_messages(stale)
     wave_gap = timedelta(minutes=current_app.config["DISPATCH_WAVE_MINUTES"]) * 2 + STALE_AFTER
     latest = (select(Offer.order_id, func.max(Offer.created_at).label("last")).group_by(Offer.order_id).subquery())

@@ -78,11 +78,30 @@ def test_the_sweep_does_not_queue_again_what_is_still_waiting(app, db, network, 
 
     order = factories.order(network.a_site, code="4444", starts_at=utcnow() + timedelta(days=3))
     waiting, lost, popped = (factories.offer(order, factories.worker(network.moscow)) for _ in range(3))
-    promises.send_offers([waiting.id, popped.id], order.urgent)  # behind a backlog, still queued
+    promises.send_offers([waiting.id], order.urgent)  # behind a backlog, still queued
+    promises.send_offers([popped.id], order.urgent)
     db.session.commit()
     outbox.relay()
     sms = Queue("sms", connection=redis_conn)
-    redis_conn.lrem(sms.key, 0, f"offer-{popped.id}")  # taken by a worker killed before it marked the job started
-    assert sms.fetch_job(f"offer-{popped.id}").get_status() == "queued"  # in no queue, whatever its status says
+    popped_job = f"offers-{popped.id}-{popped.id}"
+    redis_conn.lrem(sms.key, 0, popped_job)  # taken by a worker killed before it marked the job started
+    assert sms.fetch_job(popped_job).get_status() == "queued"  # in no queue, whatever its status says
     assert sweep.redrive(utcnow() + timedelta(minutes=3)) == 2  # the lost one and the popped one
-    assert sorted(sms.job_ids) == sorted(f"offer-{o.id}" for o in (waiting, lost, popped))
+    again = [job_id for job_id in sms.job_ids if job_id != f"offers-{waiting.id}-{waiting.id}"]
+    assert len(sms.job_ids) == 2 and sorted(sms.fetch_job(again[0]).args[0]) == sorted([lost.id, popped.id])
+
+
+def test_the_sweep_sees_every_offer_of_a_waiting_chunk(app, db, network, redis_conn):
+    from datetime import timedelta
+
+    from core.timeutil import utcnow
+    from dispatch import sweep
+
+    order = factories.order(network.a_site, code="4445", starts_at=utcnow() + timedelta(days=3))
+    offers = [factories.offer(order, factories.worker(network.moscow)) for _ in range(3)]
+    promises.send_offers([o.id for o in offers], order.urgent)  # one chunk, behind a backlog
+    db.session.commit()
+    outbox.relay()
+    assert Queue("sms", connection=redis_conn).job_ids == [f"offers-{offers[0].id}-{offers[-1].id}"]
+    assert sweep.redrive(utcnow() + timedelta(minutes=3)) == 0
+    assert promises.offers_waiting([o.id for o in offers] + [offers[-1].id + 1]) == {o.id for o in offers}
