@@ -146,11 +146,14 @@ class Config:
     # Freeze what the app built at start out of the garbage collector's walks (gc.freeze): on for the served
     # processes; off in the tests, which build many apps in one process and would keep each one's garbage.
     GC_FREEZE = _flag("GC_FREEZE", True)
+    # Where Jinja keeps its compiled templates between processes ("" keeps them in memory only).
+    TEMPLATE_BYTECODE_CACHE = os.environ.get("TEMPLATE_BYTECODE_CACHE", str(INSTANCE_DIR / "templates-cache"))
 
 
 class TestConfig(Config):
     TESTING = True
     GC_FREEZE = False
+    TEMPLATE_BYTECODE_CACHE = ""  # each test's app compiles its own (tests/core/test_template_cache.py: the cache)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/artel_test"
     )

@@ -131,15 +131,18 @@ def dues_by_month(issued: Iterable[tuple[int, str, Decimal]],
 def network_dashboard(period: str) -> Dashboard:
     """Return the network's figures for the month period (YYYY-MM) and the months before it."""
     months = months_up_to(period)
-    # first the rollup, which commits its refresh (and so expires what the session holds), then the rest
-    counted = rollup.rows(months, dict(db.session.execute(select(Region.id, Region.timezone)).all()))
+    zones = dict(db.session.execute(select(Region.id, Region.timezone)).all())
+    rollup.refresh(months, zones)  # first: its commit expires what the session holds
     regions = list(db.session.scalars(select(Region).order_by(Region.name)))
     edges = {r.id: month_edges(months, r.timezone) for r in regions}
     # a franchise deleted since still has its shifts and its rate
     franchises = {f.id: f for f in db.session.scalars(select(Franchise).execution_options(include_deleted=True))}
-    lines, fill = _month_rows(months, counted, franchises)
-    chosen = [(rid, fid, line, n) for month, rid, fid, line, n in lines if month == period]
-    by_month = sum_lines((month, line, n) for month, _rid, _fid, line, n in lines)
+    lines, month_rows = _Lines(), rollup.by_rate(months, list(zones))
+    by_month = sum_lines((month, lines.of(month, hours, bill_rate, rate), n)
+                         for month, rate, bill_rate, hours, worked, n, *_fill in month_rows if worked)
+    fill = _fills(month_rows)
+    chosen = [(rid, fid, lines.of(period, hours, bill_rate, franchises[fid].royalty_rate), n)
+              for rid, fid, bill_rate, hours, worked, n, *_fill in rollup.detail(period, list(zones)) if worked]
     by_region = sum_lines((rid, line, n) for rid, _fid, line, n in chosen)
     by_franchise = sum_lines((fid, line, n) for _rid, fid, line, n in chosen)
     region_shifts, franchise_shifts = Counter(), Counter()
@@ -194,30 +197,31 @@ def month_edges(months: list[str], tz_name: str) -> list[datetime]:
     return [arithmetic.month_bounds(m, tz_name)[0] for m in months] + [arithmetic.month_bounds(months[-1], tz_name)[1]]
 
 
-def _month_rows(months, counted, franchises):
-    """Return (order lines, fill figures) for the window's closed orders, from the dashboard's rollup's rows.
+class _Lines:
+    """Order lines made once per (month, hours, bill rate, royalty rate): orders with the same figures have the
+    same line, rounded the same way (royalty.arithmetic)."""
 
-    Lines: (month, region id, franchise id, order line, orders) for the orders someone worked on. Orders
-    of one franchise and month with the same hours and bill rate have the same line, rounded the same
-    way: the rollup counts them (franchise.rollup), so that a year of the network's orders comes back in
-    a few thousand rows. Fill figures: (places needed, places filled, marks, no-shows) per month, where
-    places filled of an order = min(workers who came, were late or left early; workers needed). Both come
-    from each order's attendance tally (orders.tally), not its marks.
-    """
-    lines, fills, made = [], {}, {}
-    for index, rid, fid, bill_rate, hours, has_work, orders, needed, got, marks, no_shows in counted:
-        period = months[index]
-        if has_work:
-            rate = franchises[fid].royalty_rate
-            line = made.get((period, hours, bill_rate, rate))  # the same line for the same figures: made once
-            if line is None:
-                line = made[(period, hours, bill_rate, rate)] = arithmetic.order_line(
-                    None, "", period, hours, arithmetic.billed(hours, bill_rate), rate)
-            lines.append((period, rid, fid, line, orders))
-        before = fills.get(period, (0, 0, 0, 0))
-        fills[period] = (before[0] + int(needed), before[1] + int(got), before[2] + int(marks),
-                         before[3] + int(no_shows))
-    return lines, fills
+    def __init__(self):
+        self.made = {}
+
+    def of(self, period, hours, bill_rate, rate) -> arithmetic.Line:
+        key = (period, hours, bill_rate, rate)
+        line = self.made.get(key)
+        if line is None:
+            line = self.made[key] = arithmetic.order_line(None, "", period, hours, arithmetic.billed(hours, bill_rate),
+                                                          rate)
+        return line
+
+
+def _fills(rows) -> dict[str, tuple[int, int, int, int]]:
+    """(places needed, places filled, marks, no-shows) per month from the rollup's rows by rate, where places
+    filled of an order = min(workers who came, were late or left early; workers needed)."""
+    fills = {}
+    for month, _rate, _bill, _hours, _worked, _orders, needed, got, marks, no_shows in rows:
+        before = fills.get(month, (0, 0, 0, 0))
+        fills[month] = (before[0] + int(needed), before[1] + int(got), before[2] + int(marks),
+                        before[3] + int(no_shows))
+    return fills
 
 
 def chart_data(dashboard: Dashboard) -> dict:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.timeutil import utcnow
 from extensions import db
-from franchise.models import DashboardCounted, DashboardRollup, DashboardWatermark
+from franchise.models import DashboardCounted, DashboardRollup, DashboardWatermark, Franchise
 from orders.models import Order
 from royalty import arithmetic
 from royalty.service import CLOSED
@@ -32,26 +32,42 @@ LATE_COMMIT = timedelta(minutes=5)  # the longest an order's change may wait bet
 WATERMARK = 1  # the one row of dashboard_watermark
 
 
-def rows(months: list[str], regions: dict[int, str]) -> list[tuple]:
-    """Return the counted rows of the months (YYYY-MM) for the regions (id -> time zone), counting what is missing.
+def by_rate(months: list[str], regions: list[int]) -> list[tuple]:
+    """The counted months of the regions added up per line, across regions and franchises.
 
-    Each row: (month index in months, region id, franchise id, bill rate, hours worked, worked (bool),
-    orders, places needed, places filled, marks, no-shows). Commits the session (the refresh's writes), which
-    expires every object it holds: call it before loading what the page shows.
+    Each row: (month, royalty rate of the franchise, bill rate, hours worked, worked (bool), orders, places
+    needed, places filled, marks, no-shows). Orders with the same month, rates and hours have the same
+    order line; this is all a month's totals need. Call refresh() first.
     """
-    refresh(months, regions)
-    index = {m: i for i, m in enumerate(months)}
-    found = db.session.connection().execute(select(
-        DashboardRollup.period, DashboardRollup.region_id, DashboardRollup.franchise_id, DashboardRollup.bill_rate,
-        DashboardRollup.hours, DashboardRollup.worked, DashboardRollup.orders, DashboardRollup.needed,
-        DashboardRollup.filled, DashboardRollup.marks, DashboardRollup.no_shows)
-        .where(DashboardRollup.period.in_(months), DashboardRollup.region_id.in_(list(regions)))).all()
-    db.session.commit()
-    return [(index[period], *rest) for period, *rest in found]
+    rate = Franchise.__table__.c.royalty_rate
+    return db.session.connection().execute(  # plain rows, franchises deleted since included
+        select(DashboardRollup.period, rate, DashboardRollup.bill_rate, DashboardRollup.hours, DashboardRollup.worked,
+               *_sums())
+        .join(Franchise.__table__, Franchise.__table__.c.id == DashboardRollup.franchise_id)
+        .where(DashboardRollup.period.in_(months), DashboardRollup.region_id.in_(regions))
+        .group_by(DashboardRollup.period, rate, DashboardRollup.bill_rate, DashboardRollup.hours,
+                  DashboardRollup.worked)).all()
+
+
+def detail(month: str, regions: list[int]) -> list[tuple]:
+    """The counted rows of one month: (region id, franchise id, bill rate, hours worked, worked (bool), orders,
+    places needed, places filled, marks, no-shows). Call refresh() first."""
+    return db.session.connection().execute(select(
+        DashboardRollup.region_id, DashboardRollup.franchise_id, DashboardRollup.bill_rate, DashboardRollup.hours,
+        DashboardRollup.worked, DashboardRollup.orders, DashboardRollup.needed, DashboardRollup.filled,
+        DashboardRollup.marks, DashboardRollup.no_shows)
+        .where(DashboardRollup.period == month, DashboardRollup.region_id.in_(regions))).all()
+
+
+def _sums():
+    return (func.sum(DashboardRollup.orders), func.sum(DashboardRollup.needed), func.sum(DashboardRollup.filled),
+            func.sum(DashboardRollup.marks), func.sum(DashboardRollup.no_shows))
 
 
 def refresh(months: list[str], regions: dict[int, str], now: datetime | None = None) -> int:
-    """Bring the counts of the months for the regions up to date; return how many (region, month)s were counted."""
+    """Bring the counts of the months for the regions (id -> time zone) up to date and commit; return how many
+    (region, month)s were counted. The commit expires every object the session holds: call this before loading
+    what a page shows."""
     now = now or utcnow()
     mark = _lock_watermark()
     if mark.checked_at is None:
