@@ -48,9 +48,15 @@ ANSWERS = {
 
 def _answer_for(worker: Worker | None, key: str, **values) -> str:
     """Return the answer text in the worker's language."""
-    with force_locale(worker.language if worker else "ru"):
-        text = str(ANSWERS[key])
+    text = _translated(worker.language if worker else "ru", key)
     return text % values if values else text
+
+
+@cache
+def _translated(language: str, key: str) -> str:
+    """Return an answer translated into a language, once per process (the catalogs do not change while it runs)."""
+    with force_locale(language):
+        return str(ANSWERS[key])
 
 
 def _of_branch(stmt, branch_id: int | None):
