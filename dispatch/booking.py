@@ -3,7 +3,8 @@
 Every function here locks the worker's row and then the order's row (core.locks: one lock
 order everywhere, fresh rows after the wait), decides on the offer as it is now, moves it
 through the state machine (dispatch.states), and leaves the commit to its caller, so that
-"store the reply + book + answer" is one transaction.
+"store the reply + book + answer" is one transaction. accept_locked is given both rows
+locked in that order by its caller (an SMS reply locks them in the reads that find them).
 
 The worker lock serialises one worker's answers to different orders (no two overlapping
 shifts, whichever franchise booked them); the order lock serialises everyone's answers to
