@@ -6,6 +6,7 @@ written in the same flush, hence the same transaction, as the change they descri
 """
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event, inspect
@@ -129,7 +130,13 @@ def _record(session, flush_context):
             }
         )
     if rows:
-        session.connection().execute(AuditEntry.__table__.insert(), rows)
+        session.connection().execute(_insert_entries(), rows)
+
+
+@cache
+def _insert_entries():
+    """The INSERT of audit entries, built once: every flush that changes a business row runs it."""
+    return AuditEntry.__table__.insert()
 
 
 def _owner_franchise(obj):

@@ -27,6 +27,15 @@ def fresh(statement):
     return statement.execution_options(populate_existing=True)
 
 
+def locking(statement, *, of=None, skip_locked: bool = False):
+    """Return statement set to lock the rows it reads (of: only those of this model) and read them as committed now.
+
+    A statement that joins other tables for reading names the one it locks (of): PostgreSQL
+    would lock the joined rows too, and refuses to lock the nullable side of an outer join.
+    """
+    return fresh(statement.with_for_update(key_share=True, skip_locked=skip_locked, of=of))
+
+
 def lock(model, row_id: int, *, skip_locked: bool = False):
     """Lock one row by id and return it as committed now (None if gone, or locked and skip_locked)."""
     return db.session.scalar(_lock_statement(model, skip_locked), {"row_id": row_id})
@@ -35,8 +44,7 @@ def lock(model, row_id: int, *, skip_locked: bool = False):
 @cache
 def _lock_statement(model, skip_locked: bool):
     """The locking read of one row of model, built once: replies lock a worker and an order each."""
-    return fresh(select(model).where(model.id == bindparam("row_id"))
-                 .with_for_update(key_share=True, skip_locked=skip_locked))
+    return locking(select(model).where(model.id == bindparam("row_id")), skip_locked=skip_locked)
 
 
 def lock_all(model, row_ids) -> list:
@@ -44,8 +52,7 @@ def lock_all(model, row_ids) -> list:
     ids = sorted(set(row_ids))
     if not ids:
         return []
-    return list(db.session.scalars(fresh(select(model).where(model.id.in_(ids)).order_by(model.id)
-                                         .with_for_update(key_share=True))))
+    return list(db.session.scalars(locking(select(model).where(model.id.in_(ids)).order_by(model.id))))
 
 
 def lock_name(name: str) -> None:

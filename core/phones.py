@@ -1,4 +1,6 @@
 """Phone numbers: stored as E.164, found however they were typed."""
+from functools import lru_cache
+
 import phonenumbers
 from marshmallow import ValidationError, fields
 
@@ -27,8 +29,12 @@ def normalize_phone(raw: str, default_region: str = "RU") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def try_normalize_phone(raw: str, default_region: str = "RU") -> str | None:
-    """Return raw as E.164 when it is a valid phone, else None (for search boxes)."""
+    """Return raw as E.164 when it is a valid phone, else None (for search boxes).
+
+    Remembered: every SMS reply normalizes its sender and the number it was sent to, often the same ones.
+    """
     try:
         return normalize_phone(raw, default_region)
     except InvalidPhone:

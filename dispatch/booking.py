@@ -3,7 +3,8 @@
 Every function here locks the worker's row and then the order's row (core.locks: one lock
 order everywhere, fresh rows after the wait), decides on the offer as it is now, moves it
 through the state machine (dispatch.states), and leaves the commit to its caller, so that
-"store the reply + book + answer" is one transaction.
+"store the reply + book + answer" is one transaction. accept_locked is given both rows
+locked in that order by its caller (an SMS reply locks them in the reads that find them).
 
 The worker lock serialises one worker's answers to different orders (no two overlapping
 shifts, whichever franchise booked them); the order lock serialises everyone's answers to
@@ -56,27 +57,35 @@ def held_places(order: Order) -> int:
         Offer.order_id == order.id, Offer.state.in_(states.HOLDING))) or 0
 
 
-def _offer_and_places(worker_id: int, order_id: int, now) -> tuple[Offer | None, int, int]:
-    """Return the worker's offer of the order, the places held on the order and how many wait on its list since
-    now or earlier, as committed now, in one statement (the caller holds the order's lock)."""
-    row = db.session.execute(_offer_and_places_statement(),
-                             {"worker_id": worker_id, "order_id": order_id, "now": now}).first()
-    return tuple(row) if row else (None, 0, 0)
+def _offer_and_places(worker_id: int, order: Order, now) -> tuple[Offer | None, int, int, bool]:
+    """Return the worker's offer of the order, the places held on the order, how many wait on its list since now or
+    earlier, and whether the worker holds a place on another shift overlapping the order's, as committed now, in one
+    statement (the caller holds the worker's lock, then the order's)."""
+    row = db.session.execute(_offer_and_places_statement(), {
+        "worker_id": worker_id, "order_id": order.id, "now": now,
+        "starts_at": order.starts_at, "ends_at": order.ends_at}).first()
+    return tuple(row) if row else (None, 0, 0, False)
 
 
 @cache
 def _offer_and_places_statement():
-    """_offer_and_places' statement, built once (every YES runs it, with the order locked)."""
-    other = aliased(Offer)
+    """_offer_and_places' statement, built once (every YES runs it, with the order locked).
+
+    The clash looks at the worker's places in every franchise; the counts at one order's offers, all of its franchise.
+    """
+    other, held = aliased(Offer), aliased(Offer)
     order_id = bindparam("order_id")
 
     def count(*where):
         return select(func.count()).select_from(other).where(other.order_id == order_id, *where).scalar_subquery()
 
-    return locks.fresh(select(
+    clash = select(held.id).where(
+        held.worker_id == bindparam("worker_id"), held.order_id != order_id, held.state.in_(states.HOLDING),
+        held.starts_at < bindparam("ends_at"), held.ends_at > bindparam("starts_at")).exists()
+    return network_wide(locks.fresh(select(
         Offer, count(other.state.in_(states.HOLDING)),
-        count(other.state == states.WAITLISTED, other.answered_at <= bindparam("now")))
-        .where(Offer.order_id == order_id, Offer.worker_id == bindparam("worker_id")))
+        count(other.state == states.WAITLISTED, other.answered_at <= bindparam("now")), clash)
+        .where(Offer.order_id == order_id, Offer.worker_id == bindparam("worker_id"))), Offer)
 
 
 def _waitlist_position(order: Order, offer: Offer) -> int:
@@ -103,20 +112,6 @@ def _overlapping_statement():
         Offer.ends_at > bindparam("starts_at")).limit(1), Offer)
 
 
-def _clash_before_the_order_lock(worker: Worker | None, order_id: int) -> tuple[tuple | None, bool]:
-    """Check the worker's places for a clash with the order's shift as last read; return that shift and the answer.
-
-    The worker's places change only under his lock, which the caller holds: the answer stays true for as long as
-    the order's shift is the one it was checked against, which the caller sees again under the order's lock.
-    Checking here keeps the order, which every answer to it waits for, locked one statement shorter.
-    """
-    order = db.session.get(Order, order_id)  # the caller read the order already: no statement
-    if worker is None or order is None:
-        return None, False
-    shift = (order.starts_at, order.ends_at)
-    return shift, _holds_overlapping(worker.id, order_id, *shift)
-
-
 def accept(worker_id: int, order_id: int) -> Outcome:
     """Book the worker if a place is free, else put him on the waitlist (the caller commits).
 
@@ -124,13 +119,21 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     (declined, dropped, expired, cancelled) or from a worker who is not active books nothing.
     """
     worker = locks.lock(Worker, worker_id)
-    checked_shift, clash = _clash_before_the_order_lock(worker, order_id)
-    order = locks.lock(Order, order_id)
+    return accept_locked(worker, locks.lock(Order, order_id))
+
+
+def accept_locked(worker: Worker | None, order: Order | None) -> Outcome:
+    """Do what accept does, for a caller that has locked the worker, then the order, and read both under the locks.
+
+    A reply locks them in the reads that find them (by phone, by code), so it needs no second read of either.
+    """
+    if worker is None or order is None:
+        return Outcome("no_offer", order)
     now = utcnow()
-    # Under the order's lock nobody else takes a place or joins its waitlist, so the counts read with the offer
-    # tell both what this answer gets and what the order holds after it.
-    offer, held, waiting = _offer_and_places(worker_id, order_id, now)
-    if offer is None or worker is None:
+    # Under the order's lock nobody else takes a place or joins its waitlist, and under the worker's nobody else
+    # changes his places: what is read with the offer tells what this answer gets and what the order holds after it.
+    offer, held, waiting, clash = _offer_and_places(worker.id, order, now)
+    if offer is None:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:
         return Outcome("closed", order)
@@ -142,7 +145,7 @@ def accept(worker_id: int, order_id: int) -> Outcome:
         return Outcome("offer_closed", order)
     if worker.status != "active" or worker.deleted_at is not None:
         return Outcome("inactive", order)
-    if clash if checked_shift == (order.starts_at, order.ends_at) else clashes(worker, order):
+    if clash:
         return Outcome("clash", order)
     offer.answered_at = now
     if held < order.booking_target:

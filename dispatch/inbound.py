@@ -7,11 +7,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from core import locks
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
 from dispatch import booking, hours, states
 from dispatch.models import Message, MessageReader, Offer
-from dispatch.replies import parse
+from dispatch.replies import Reply, parse
 from extensions import db
 from franchise.models import Franchise
 from franchise.service import official_for
@@ -19,6 +20,7 @@ from orders.models import Order
 from workers.models import Worker
 from workers.service import set_opt_out
 
+ORDER_KINDS = ("accept", "decline", "drop")  # replies that act on an order, under the worker's lock
 
 # The answers, translated when one is sent (only that one: the reply path is hot).
 ANSWERS = {
@@ -46,9 +48,15 @@ ANSWERS = {
 
 def _answer_for(worker: Worker | None, key: str, **values) -> str:
     """Return the answer text in the worker's language."""
-    with force_locale(worker.language if worker else "ru"):
-        text = str(ANSWERS[key])
+    text = _translated(worker.language if worker else "ru", key)
     return text % values if values else text
+
+
+@cache
+def _translated(language: str, key: str) -> str:
+    """Return an answer translated into a language, once per process (the catalogs do not change while it runs)."""
+    with force_locale(language):
+        return str(ANSWERS[key])
 
 
 def _of_branch(stmt, branch_id: int | None):
@@ -71,7 +79,8 @@ def _asked_to_confirm(worker: Worker, branch_id: int | None = None) -> Offer | N
 
 def _order_for(worker: Worker, kind: str, code: str | None, branch_id: int | None = None
                ) -> tuple[Order | None, str | None]:
-    """Return the order the reply is about, or an answer key explaining why there is none.
+    """Return the order the reply is about, locked (the caller holds the worker's lock), or an answer key explaining
+    why there is none.
 
     Without a code, a YES (or "1") first confirms the booked shift whose confirmation is
     being asked for; otherwise it is about his one open offer (or, with none, his one
@@ -79,10 +88,10 @@ def _order_for(worker: Worker, kind: str, code: str | None, branch_id: int | Non
     A reply to a branch's own SMS sender (branch_id) is about that branch's offers only.
     """
     if code:
-        order = db.session.scalar(_order_by_code(), {"code": code})
+        order = db.session.scalar(_locked_order("code"), {"code": code})
         return (order, None) if order else (None, "no_offer")
     if kind == "accept" and (asked := _asked_to_confirm(worker, branch_id)) is not None:
-        return db.session.get(Order, asked.order_id), None
+        return _lock_order(asked.order_id)
     if kind == "drop":
         offers = _open_offers(worker, states.HOLDING, branch_id)
     else:
@@ -93,18 +102,27 @@ def _order_for(worker: Worker, kind: str, code: str | None, branch_id: int | Non
         return None, "no_offer"
     if len(offers) > 1:
         return None, "which"
-    return db.session.get(Order, offers[0].order_id), None
+    return _lock_order(offers[0].order_id)
+
+
+def _lock_order(order_id: int) -> tuple[Order | None, str | None]:
+    order = db.session.scalar(_locked_order("id"), {"id": order_id})
+    return (order, None) if order else (None, "no_offer")
 
 
 @cache
-def _order_by_code():
-    """The live order with a code, with its region (its time zone words the answer); built once."""
-    return select(Order).options(joinedload(Order.region)).where(Order.code == bindparam("code"), Order.code_live)
+def _locked_order(by: str):
+    """Lock the live order with a code (by="code"), or an order by id, and read it with its region (its time zone
+    words the answer) as committed now, in one statement built once; only the order's row is locked."""
+    where = (Order.code == bindparam("code"), Order.code_live) if by == "code" else (Order.id == bindparam("id"),)
+    return locks.locking(select(Order).options(joinedload(Order.region, innerjoin=True)).where(*where), of=Order)
 
 
 @cache
-def _worker_by_phone():
-    return select(Worker).where(Worker.phone == bindparam("phone"))
+def _worker_by_phone(locked: bool):
+    """The worker with a phone, locked (the first lock of a reply that acts on an order) or not; built once each."""
+    statement = select(Worker).where(Worker.phone == bindparam("phone"))
+    return locks.locking(statement) if locked else statement
 
 
 def branch_of_sender(*senders: str | None) -> int | None:
@@ -124,31 +142,40 @@ def handle_inbound(sid: str, from_number: str, body: str, to: str | None = None,
     sender attributes the reply to that branch (its offers, its inbox).
     """
     phone = try_normalize_phone(from_number) or from_number
-    worker = db.session.scalar(_worker_by_phone(), {"phone": phone})
+    reply = parse(body)
+    # A reply about an order takes the worker's lock in the read that finds him: the first lock of booking's order.
+    worker = db.session.scalar(_worker_by_phone(reply.kind in ORDER_KINDS), {"phone": phone})
     branch_id = branch_of_sender(service, try_normalize_phone(to) if to else None)
     message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
                       worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None,
                       franchise_id=branch_id)
-    db.session.add(message)
-    try:
-        # The sid's unique index is the one test for a repeat: a delivery of a sid stored already fails here
-        # at once, a concurrent one waits here for the first to commit, then fails; both get its answer.
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        stored = db.session.scalar(select(Message).where(Message.sid == sid))
-        return stored.answer or ""
-    answer = message.answer = _act(worker, message, body, branch_id)
+    answer = message.answer = _act(worker, message, reply, branch_id)
     if message.order_id is None:
         _add_readers(message, worker, branch_id)
-    db.session.commit()
+    db.session.add(message)  # written once, with its answer, by the commit
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The sid's unique index is the one test for a repeat: a delivery of a sid stored already fails here, a
+        # concurrent one waits here for the first to commit, then fails; everything it did is rolled back, and
+        # both get the stored answer.
+        db.session.rollback()
+        stored = db.session.scalar(_message_by_sid(), {"sid": sid})
+        if stored is None:
+            raise  # not a repeat: another constraint refused the transaction
+        return stored.answer or ""
     return answer  # not message.answer: the commit expired it, and reading it would load the row again
+
+
+@cache
+def _message_by_sid():
+    return select(Message).where(Message.sid == bindparam("sid"))
 
 
 def _add_readers(message: Message, worker: Worker | None, branch_id: int | None = None) -> None:
     """Give a message about no order to the franchises that read it: the branch it was written to, if any."""
     for franchise_id in ([branch_id] if branch_id is not None else readers_of(worker)):
-        db.session.add(MessageReader(message_id=message.id, franchise_id=franchise_id))
+        db.session.add(MessageReader(message=message, franchise_id=franchise_id))
 
 
 def readers_of(worker: Worker | None) -> list[int | None]:
@@ -166,8 +193,7 @@ def readers_of(worker: Worker | None) -> list[int | None]:
     return [None]
 
 
-def _act(worker: Worker | None, message: Message, body: str, branch_id: int | None = None) -> str:
-    reply = parse(body)
+def _act(worker: Worker | None, message: Message, reply: Reply, branch_id: int | None = None) -> str:
     if worker is None:
         message.needs_attention = True  # perhaps someone who wants to work: a person calls back
         return _answer_for(None, "unknown")
@@ -187,9 +213,10 @@ def _act(worker: Worker | None, message: Message, body: str, branch_id: int | No
         example = _open_offers(worker, states.OPEN, branch_id) or _open_offers(worker, states.HOLDING, branch_id)
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
-    act = {"accept": booking.accept, "decline": booking.decline, "drop": booking.drop}[reply.kind]
-    _ = order.region  # its time zone words the answer: loaded now, not while the order's row is locked
-    outcome = act(worker.id, order.id)
+    if reply.kind == "accept":
+        outcome = booking.accept_locked(worker, order)  # both locked already, in the reads that found them
+    else:
+        outcome = (booking.decline if reply.kind == "decline" else booking.drop)(worker.id, order.id)
     message.order_id, message.franchise_id = order.id, order.franchise_id  # a message belongs to its order's franchise
     if outcome.kind == "dropped":
         booking.after_a_place_freed(order, outcome.promoted)

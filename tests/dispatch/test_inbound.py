@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from dispatch.models import Message, Offer
 from orders.models import Order
@@ -83,6 +83,25 @@ def test_a_repeated_message_sid_is_answered_the_same_and_acted_on_once(client, d
     again = client.post("/sms/inbound", data=form, headers=signed(form)).get_data(as_text=True)
     assert first == again and "You are booked" in again
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+    # The repeat acted before its INSERT failed (a YES from a booked worker confirms): all of it was rolled back.
+    assert state(db, order, order.workers[0]) == "booked"
+
+
+def test_a_reply_is_written_once_with_its_answer_and_order(client, db, order):
+    written = []
+
+    def log(_conn, _cursor, statement, *_args):
+        if " message " in f" {statement} " and not statement.startswith("SELECT"):
+            written.append(statement.split(" ", 1)[0])
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        answer = send(client, order.workers[0].phone, "YES 4821").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert written == ["INSERT"]  # no INSERT first and UPDATE with the answer after
+    stored = db.session.scalar(select(Message))
+    assert stored.answer in answer and (stored.order_id, stored.franchise_id) == (order.id, order.franchise_id)
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}])

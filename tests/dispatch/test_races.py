@@ -6,7 +6,7 @@ first side, and checks that the second decided on what was committed.
 """
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.models import Outbox
 from core.timeutil import utcnow
@@ -14,7 +14,7 @@ from dispatch import inbound, sweep
 from orders import attendance
 from orders import service as orders_service
 from orders.models import Attendance, Order
-from dispatch.models import Offer
+from dispatch.models import Message, MessageReader, Offer
 from tests import factories
 from tests.races import Holder, in_thread, wait_for_lock_wait
 
@@ -50,9 +50,10 @@ def test_a_confirmation_waiting_behind_an_unbooking_does_not_take_the_place_back
     dispatcher.execute("UPDATE offer SET state = 'cancelled' WHERE id = :id", id=offer.id)
     dispatcher.execute('UPDATE "order" SET status = \'dispatching\' WHERE id = :id', id=order.id)
     reply = in_thread(app, inbound.handle_inbound, "SMrace00000000000000000000000002", worker.phone, "1")
-    wait_for_lock_wait(reply)
+    wait_for_lock_wait(reply)  # on the worker's row: the reply locks him in the read that finds him
     dispatcher.commit()
-    assert "no longer open to you" in reply.result(timeout=20)
+    # It looked for his places only once he was its own: the place was gone by then.
+    assert "You have no open offer" in reply.result(timeout=20)
     assert _state(db, offer.id) == "cancelled"
 
 
@@ -117,3 +118,61 @@ def test_closing_a_shift_takes_locks_in_the_order_replies_take_them(app, db, cit
     close.result(timeout=20)
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == "completed"
+
+
+def _first_delivery(holder, worker, order, sid, answer):
+    """What the first delivery of a sid has done when it is about to commit: its message is written, uncommitted."""
+    holder.execute("INSERT INTO message (sid, direction, phone, body, status, kind, needs_attention, attempts, answer, "
+                   "worker_id, order_id, franchise_id, created_at, updated_at) VALUES (:sid, 'in', :phone, 'YES 4821', "
+                   "'received', 'reply', false, 0, :answer, :worker, :order, :franchise, now(), now())",
+                   sid=sid, phone=worker.phone, answer=answer, worker=worker.id,
+                   order=order.id if order else None, franchise=order.franchise_id if order else None)
+
+
+def test_a_sid_delivered_twice_at_once_acts_once_and_both_get_the_first_answer(app, db, city):
+    order = factories.order(city.a_site, needed=1, target=2, code="4821")
+    worker = factories.worker(city.moscow, language="en", phone="+79160000031")
+    offer = factories.offer(order, worker)
+    sid = "SMrace00000000000000000000000031"
+    first = Holder()  # the first delivery: it holds the worker, has booked him, and wrote the message
+    first.lock("worker", worker.id)
+    first.lock("order", order.id)
+    first.execute("UPDATE offer SET state = 'booked', booked_at = now(), answered_at = now() WHERE id = :id",
+                  id=offer.id)
+    _first_delivery(first, worker, order, sid, "You are booked for order 4821.")
+    again = in_thread(app, inbound.handle_inbound, sid, worker.phone, "YES 4821")
+    wait_for_lock_wait(again)  # on the worker's row
+    first.commit()
+    # The repeat then found him booked and confirmed him, and failed at its INSERT: all of that was rolled back.
+    assert again.result(timeout=20) == "You are booked for order 4821."
+    assert _state(db, offer.id) == "booked"
+    assert db.session.scalar(select(func.count()).select_from(Message).where(Message.sid == sid)) == 1
+
+
+def test_a_text_delivered_twice_at_once_waits_at_its_insert_and_leaves_no_second_reader(app, db, city):
+    worker = factories.worker(city.moscow, language="en", phone="+79160000032")
+    sid = "SMrace00000000000000000000000032"
+    first = Holder()  # free text takes no lock: the first delivery has only written the message
+    _first_delivery(first, worker, None, sid, "We did not understand.")
+    again = in_thread(app, inbound.handle_inbound, sid, worker.phone, "Can I bring my brother?")
+    wait_for_lock_wait(again)  # on the sid's unique index
+    first.commit()
+    assert again.result(timeout=20) == "We did not understand."
+    assert db.session.scalar(select(func.count()).select_from(Message).where(Message.sid == sid)) == 1
+    assert db.session.scalar(select(func.count()).select_from(MessageReader)) == 0
+
+
+def test_a_yes_holds_the_worker_from_the_read_that_finds_him_while_it_waits_for_the_order(app, db, city):
+    order = factories.order(city.a_site, needed=1, target=2, code="4821")
+    worker = factories.worker(city.moscow, language="en", phone="+79160000033")
+    offer = factories.offer(order, worker)
+    dispatcher = Holder()  # the order locked, as a dispatcher's change to it does
+    dispatcher.lock("order", order.id)
+    reply = in_thread(app, inbound.handle_inbound, "SMrace00000000000000000000000033", worker.phone, "YES 4821")
+    wait_for_lock_wait(reply)  # on the order's row...
+    with db.engine.connect() as other:  # ...holding the worker's: the lock order worker -> order
+        assert other.execute(text("SELECT id FROM worker WHERE id = :id FOR NO KEY UPDATE SKIP LOCKED"),
+                             {"id": worker.id}).first() is None
+    dispatcher.commit()
+    assert "You are booked" in reply.result(timeout=20)
+    assert _state(db, offer.id) == "booked"
