@@ -3,7 +3,8 @@
 Run after the royalty suite (`python -m bench royalty dashboard`), which writes the year and closes the
 month before the last. `dashboard_p95_ms` is the whole page as head office's browser gets it: the Procfile's
 web process (its gunicorn command) serves `GET /admin?month=...` to a client signed in through the login form,
-20 times after 3 warm-ups, one at a time. `dashboard_s` is the figures alone
+20 times after 9 warm-ups (three for each of its three workers, which gunicorn hands requests to as they come:
+a worker's first page loads what a process loads once), one at a time. `dashboard_s` is the figures alone
 (franchise.dashboard.network_dashboard, in this process), median of three; `dashboard_cold_s` the same
 figures once with the rollup forgotten (franchise.rollup: the first view after a deploy or `flask demo`
 counts the whole year). The figures are for the last month and the eleven before it; the closed month's
@@ -29,6 +30,7 @@ from royalty.models import Statement
 
 RUNS = 3
 PAGE_RUNS = 20
+PAGE_WARMUPS = 9
 EMAIL, PASSWORD = "dashboard.bench@bench.artel", "dashboard-bench-2026"
 
 
@@ -76,4 +78,4 @@ def _page_ms(month: str) -> list[float]:
             with browser.open(f"{web.base}/admin?{urlencode({'month': month})}", timeout=60) as page:
                 assert page.status == 200 and b"chart-turnover" in page.read()
 
-        return timings_ms(open_page, PAGE_RUNS)
+        return timings_ms(open_page, PAGE_RUNS, warmup=PAGE_WARMUPS)
