@@ -98,12 +98,20 @@ def _refuse_audit_changes(session, flush_context, instances):
 
 @event.listens_for(Session, "after_flush")
 def _record(session, flush_context):
+    rows = entries([(o, "create") for o in session.new] + [(o, "update") for o in session.dirty] + [
+        (o, "hard_delete") for o in session.deleted])
+    if rows:
+        session.connection().execute(_insert_entries(), rows)
+
+
+def entries(changed) -> list[dict]:
+    """Return the audit entries (as rows of audit_entry) of (obj, kind) pairs about to be written, kind being
+    create, update or hard_delete; rows of models that are not audited, and updates that change nothing, have none.
+    The flush writes them (above), and so does core.writes when it writes a transaction's rows itself."""
     actor_id, actor_label = _actor()
     ip = request.remote_addr if has_request_context() else None
     rows = []
-    for obj, kind in [(o, "create") for o in session.new] + [(o, "update") for o in session.dirty] + [
-        (o, "hard_delete") for o in session.deleted
-    ]:
+    for obj, kind in changed:
         if not getattr(type(obj), "__audited__", False):
             continue
         hidden = getattr(type(obj), "__audit_hidden__", ())
@@ -129,8 +137,7 @@ def _record(session, flush_context):
                 "changes": changes,
             }
         )
-    if rows:
-        session.connection().execute(_insert_entries(), rows)
+    return rows
 
 
 @cache

@@ -179,7 +179,6 @@ def _book(offer: Offer, worker: Worker, now, event: str) -> None:
     offer.booked_at, offer.reliability = now, worker.reliability
     offer.confirmed_at = offer.confirm_by = None
     offer.reminder_stage = 0
-    db.session.flush()
 
 
 def _mark_filled(order: Order) -> None:
@@ -254,6 +253,7 @@ def book_manually(worker_id: int, order_id: int, franchise_id: int) -> Outcome:
         db.session.add(offer)
     offer.answered_at = utcnow()
     _book(offer, worker, offer.answered_at, "book_by_hand")
+    db.session.flush()
     _mark_filled(order)
     return Outcome("booked", order)
 
@@ -274,6 +274,7 @@ def promote_waitlist(order: Order) -> Offer | None:
         if candidate.state != states.WAITLISTED:
             continue
         _book(candidate, worker, utcnow(), "promote")
+        db.session.flush()
         order.status = "filled" if held_places(order) >= order.booking_target else "dispatching"
         return candidate
     order.status = "dispatching"

@@ -5,16 +5,16 @@ from flask import current_app
 from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
-from core import locks
+from core import locks, writes
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
 from dispatch import booking, hours, states
 from dispatch.models import Message, MessageReader, Offer
 from dispatch.replies import Reply, parse
 from extensions import db
-from franchise.models import Franchise
+from franchise.models import Franchise, Region
 from franchise.service import official_for
 from orders.models import Order
 from workers.models import Worker
@@ -115,14 +115,24 @@ def _locked_order(by: str):
     """Lock the live order with a code (by="code"), or an order by id, and read it with its region (its time zone
     words the answer) as committed now, in one statement built once; only the order's row is locked."""
     where = (Order.code == bindparam("code"), Order.code_live) if by == "code" else (Order.id == bindparam("id"),)
-    return locks.locking(select(Order).options(joinedload(Order.region, innerjoin=True)).where(*where), of=Order)
+    return locks.locking(select(Order).options(
+        load_only(*_ORDER_READ), joinedload(Order.region, innerjoin=True).load_only(Region.timezone)).where(*where),
+        of=Order)
+
+
+# What a reply reads of its worker and its order (the rest loads if something asks for it: a DROP's re-planning). The
+# locking reads that find them are the first to load either in the request, and booking's own locks read all of it.
+_WORKER_READ = (Worker.phone, Worker.region_id, Worker.language, Worker.status, Worker.deleted_at, Worker.reliability,
+                Worker.opted_out)
+_ORDER_READ = (Order.code, Order.code_live, Order.status, Order.booking_target, Order.starts_at, Order.ends_at,
+               Order.franchise_id, Order.region_id)
 
 
 @cache
 def _worker_by_phone(locked: bool):
     """The worker with a phone, locked (the first lock of a reply that acts on an order) or not; built once each."""
     statement = select(Worker).where(Worker.phone == bindparam("phone"))
-    return locks.locking(statement) if locked else statement
+    return locks.locking(statement.options(load_only(*_WORKER_READ))) if locked else statement
 
 
 def branch_of_sender(*senders: str | None) -> int | None:
@@ -152,8 +162,10 @@ def handle_inbound(sid: str, from_number: str, body: str, to: str | None = None,
     answer = message.answer = _act(worker, message, reply, branch_id)
     if message.order_id is None:
         _add_readers(message, worker, branch_id)
-    db.session.add(message)  # written once, with its answer, by the commit
     try:
+        # written once, with its answer: with the offer it changed in one statement, else by the commit's flush
+        if not writes.write_together(db.session, message):
+            db.session.add(message)
         db.session.commit()
     except IntegrityError:
         # The sid's unique index is the one test for a repeat: a delivery of a sid stored already fails here, a

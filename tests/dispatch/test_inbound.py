@@ -92,7 +92,7 @@ def test_a_reply_is_written_once_with_its_answer_and_order(client, db, order):
 
     def log(_conn, _cursor, statement, *_args):
         if " message " in f" {statement} " and not statement.startswith("SELECT"):
-            written.append(statement.split(" ", 1)[0])
+            written.append("INSERT" if "INSERT INTO message" in statement else statement.split(" ", 1)[0])
 
     event.listen(db.engine, "before_cursor_execute", log)
     try:
@@ -182,3 +182,63 @@ def test_the_worker_card_shows_his_shifts_and_messages(client, auth, db, network
     messages = page.split('data-testid="messages"')[1].split("</ol>")[0]
     assert "4821" in shifts and "booked" in shifts
     assert "YES" in messages
+
+
+def _replies_written(db, network, code, phones, starts_at, statements):
+    """Offer order `code` to a worker per phone (two places), have each answer YES; return what was written, with
+    ids and times left out: the offers, the order, the stored replies and the audit entries of offers and order."""
+    from core.models import AuditEntry
+
+    o = factories.order(network.a_site, needed=1, target=2, code=code, starts_at=starts_at)
+    workers = [factories.worker(network.moscow, language="en", phone=phone) for phone in phones]
+    offers = [factories.offer(o, w) for w in workers]
+
+    def log(_conn, _cursor, statement, *_args):
+        if not statement.startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        for phone in phones:
+            send(client_of(db), phone, f"YES {code}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    db.session.expire_all()
+    rows = [(f.state, f.answered_at is not None, f.booked_at is not None, f.reliability, f.reminder_stage,
+             f.updated_at > f.created_at) for f in (db.session.get(Offer, f.id) for f in offers)]
+    messages = [(m.direction, phones.index(m.phone), m.body.replace(code, "#"), m.answer.replace(code, "#"), m.status,
+                 m.kind, m.needs_attention, m.order_id == o.id, m.franchise_id, m.region_id,
+                 m.worker_id in {w.id for w in workers}, m.created_at is not None)
+                for m in db.session.scalars(select(Message).where(Message.order_id == o.id).order_by(Message.id))]
+    ids = {("offer", f.id): f"offer{i}" for i, f in enumerate(offers)} | {("order", o.id): "order"}
+    logged = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "update").order_by(AuditEntry.id))
+    entries = sorted(((e.action, e.table_name, ids[(e.table_name, e.row_id)], e.franchise_id, e.actor_label, e.ip,
+                       {key: [v if not key.endswith("_at") or v is None else "a time" for v in pair]
+                        for key, pair in e.changes.items()})
+                      for e in logged if (e.table_name, e.row_id) in ids), key=str)  # a reply's entries: no set order
+    return rows, db.session.get(Order, o.id).status, messages, entries
+
+
+def client_of(db):
+    from flask import current_app
+
+    return current_app.test_client()
+
+
+def test_a_reply_writes_in_one_statement_what_the_flush_would_have(db, network, monkeypatch):
+    """Booked, booked and filling the order, waitlisted: each reply's offer, its audit entry (and the order's) and the
+    stored message go in one statement, and what lands is what the ORM's flush writes, column for column."""
+    from core import writes
+    from core.timeutil import utcnow
+
+    starts_at = utcnow() + timedelta(days=3)
+    statements = []
+    together = _replies_written(db, network, "6101", [f"+7916000020{i}" for i in range(3)], starts_at, statements)
+    assert len(statements) == 3 and all("INSERT INTO message" in s for s in statements)  # nothing else written
+    assert "UPDATE offer" in statements[0] and "INSERT INTO audit_entry" in statements[0]
+    assert statements[1].count("UPDATE") == 2  # the offer booked and the order filled by it
+    monkeypatch.setattr(writes, "write_together", lambda *_args: False)
+    by_flush = _replies_written(db, network, "6102", [f"+7916000030{i}" for i in range(3)], starts_at, [])
+    assert [s for s, *_rest in together[0]] == ["booked", "booked", "waitlisted"] and together[1] == "filled"
+    assert len(together[3]) == 4  # three offers and the order, each logged once
+    assert together == by_flush
