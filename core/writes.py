@@ -19,6 +19,7 @@ needs the id the INSERT gives), or the database has no data-modifying CTEs (SQLi
 from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import AuditEntry
@@ -27,9 +28,15 @@ from core.tenancy import current_scope
 _AUDIT_COLUMNS = ("at", "actor_id", "actor_label", "ip", "action", "table_name", "row_id", "franchise_id", "changes")
 
 
-def write_together(session, new_row) -> bool:
+def write_together(session, new_row, commit: bool = False) -> bool:
     """Write the session's pending changes and new_row (not added to the session) in one statement; return whether
-    it did. False means it wrote nothing: the caller adds new_row and lets the commit flush everything."""
+    it did. False means it wrote nothing: the caller adds new_row and lets the commit flush everything.
+
+    commit: commit the transaction too, in the same round trip (psycopg's pipeline mode sends the statement and the
+    COMMIT together and reads both answers). The caller then calls session.commit() as usual, which closes the
+    session's transaction; the database has nothing left to commit. A refused write (a repeated key) raises
+    SQLAlchemy's IntegrityError, as the commit's flush would have, with the transaction aborted: roll it back.
+    """
     if session.get_bind().dialect.name != "postgresql" or current_scope() is not None:
         return False
     if session.new or session.deleted or new_row in session or getattr(type(new_row), "__audited__", False):
@@ -53,10 +60,26 @@ def write_together(session, new_row) -> bool:
     for i, entry in enumerate(entries):
         params.update({f"a{i}_{key}": entry[key] for key in _AUDIT_COLUMNS})
     with session.no_autoflush:  # the statement writes the changes; a flush before it would write them twice
-        session.execute(_statement(*shape), params)
+        if commit:
+            _execute_and_commit(session.connection(), _statement(*shape), params)
+        else:
+            session.execute(_statement(*shape), params)
     for obj in dirty:
         session.expire(obj)  # written: nothing left for the flush (the commit expires every row anyway)
     return True
+
+
+def _execute_and_commit(connection, statement, params) -> None:
+    """Execute statement and commit on connection in one round trip (PostgreSQL, psycopg 3)."""
+    from psycopg import IntegrityError as Refused  # the driver of PostgreSQL URLs, imported only for them
+
+    driver = connection.connection.dbapi_connection
+    try:
+        with driver.pipeline():
+            connection.execute(statement, params)  # queued: sent with the COMMIT, both answered at once
+            driver.commit()
+    except Refused as error:
+        raise IntegrityError(str(statement), params, error) from error
 
 
 def _changed_columns(state) -> dict | None:
@@ -116,6 +139,7 @@ def _statement(updates: tuple, audits: int, new_table, new_columns: tuple):
     for i in range(audits):
         ctes.append(insert(entries).values({entries.c[key]: bindparam(f"a{i}_{key}", type_=entries.c[key].type)
                                             for key in _AUDIT_COLUMNS}).cte(f"a{i}"))
-    row = insert(new_table).values({new_table.c[key]: bindparam(f"n_{key}", type_=new_table.c[key].type)
-                                    for key in new_columns})
+    # inline: no RETURNING of the new key, so that there is nothing to read back before the COMMIT's answer
+    row = insert(new_table).inline().values({new_table.c[key]: bindparam(f"n_{key}", type_=new_table.c[key].type)
+                                             for key in new_columns})
     return row.add_cte(*ctes) if ctes else row

@@ -163,8 +163,9 @@ def handle_inbound(sid: str, from_number: str, body: str, to: str | None = None,
     if message.order_id is None:
         _add_readers(message, worker, branch_id)
     try:
-        # written once, with its answer: with the offer it changed in one statement, else by the commit's flush
-        if not writes.write_together(db.session, message):
+        # written once, with its answer: with the offer it changed in one statement sent with the COMMIT, else by
+        # the commit's flush
+        if not writes.write_together(db.session, message, commit=True):
             db.session.add(message)
         db.session.commit()
     except IntegrityError:

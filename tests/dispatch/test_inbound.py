@@ -237,7 +237,7 @@ def test_a_reply_writes_in_one_statement_what_the_flush_would_have(db, network, 
     assert len(statements) == 3 and all("INSERT INTO message" in s for s in statements)  # nothing else written
     assert "UPDATE offer" in statements[0] and "INSERT INTO audit_entry" in statements[0]
     assert statements[1].count("UPDATE") == 2  # the offer booked and the order filled by it
-    monkeypatch.setattr(writes, "write_together", lambda *_args: False)
+    monkeypatch.setattr(writes, "write_together", lambda *_args, **_options: False)
     by_flush = _replies_written(db, network, "6102", [f"+7916000030{i}" for i in range(3)], starts_at, [])
     assert [s for s, *_rest in together[0]] == ["booked", "booked", "waitlisted"] and together[1] == "filled"
     assert len(together[3]) == 4  # three offers and the order, each logged once
