@@ -122,17 +122,19 @@ def accept(worker_id: int, order_id: int) -> Outcome:
     return accept_locked(worker, locks.lock(Order, order_id))
 
 
-def accept_locked(worker: Worker | None, order: Order | None) -> Outcome:
+def accept_locked(worker: Worker | None, order: Order | None, places: tuple | None = None, now=None) -> Outcome:
     """Do what accept does, for a caller that has locked the worker, then the order, and read both under the locks.
 
-    A reply locks them in the reads that find them (by phone, by code), so it needs no second read of either.
+    A reply locks them in the reads that find them (by phone, by code), so it needs no second read of either. One
+    that read the offer and the order's places under those locks too (dispatch.yes_read) passes them, as
+    _offer_and_places returns them, with the now they were counted at.
     """
     if worker is None or order is None:
         return Outcome("no_offer", order)
-    now = utcnow()
+    now = now or utcnow()
     # Under the order's lock nobody else takes a place or joins its waitlist, and under the worker's nobody else
     # changes his places: what is read with the offer tells what this answer gets and what the order holds after it.
-    offer, held, waiting, clash = _offer_and_places(worker.id, order, now)
+    offer, held, waiting, clash = places or _offer_and_places(worker.id, order, now)
     if offer is None:
         return Outcome("no_offer", order)
     if order.status not in OPEN_STATUSES:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, load_only
 from core import locks, writes
 from core.phones import try_normalize_phone
 from core.timeutil import utcnow
-from dispatch import booking, hours, states
+from dispatch import booking, hours, states, yes_read
 from dispatch.models import Message, MessageReader, Offer
 from dispatch.replies import Reply, parse
 from extensions import db
@@ -154,12 +154,14 @@ def handle_inbound(sid: str, from_number: str, body: str, to: str | None = None,
     phone = try_normalize_phone(from_number) or from_number
     reply = parse(body)
     # A reply about an order takes the worker's lock in the read that finds him: the first lock of booking's order.
-    worker = db.session.scalar(_worker_by_phone(reply.kind in ORDER_KINDS), {"phone": phone})
+    # A YES with a code reads its worker, its order and its offer in one round trip, all under the locks.
+    known = yes_read.read(phone, reply.code, utcnow()) if reply.kind == "accept" and reply.code else None
+    worker = known.worker if known else db.session.scalar(_worker_by_phone(reply.kind in ORDER_KINDS), {"phone": phone})
     branch_id = branch_of_sender(service, try_normalize_phone(to) if to else None)
     message = Message(sid=sid, direction="in", phone=phone[:32], body=(body or "")[:1600], status="received",
                       worker_id=worker.id if worker else None, region_id=worker.region_id if worker else None,
                       franchise_id=branch_id)
-    answer = message.answer = _act(worker, message, reply, branch_id)
+    answer = message.answer = _act(worker, message, reply, branch_id, known)
     if message.order_id is None:
         _add_readers(message, worker, branch_id)
     try:
@@ -206,7 +208,8 @@ def readers_of(worker: Worker | None) -> list[int | None]:
     return [None]
 
 
-def _act(worker: Worker | None, message: Message, reply: Reply, branch_id: int | None = None) -> str:
+def _act(worker: Worker | None, message: Message, reply: Reply, branch_id: int | None = None,
+         known: yes_read.Read | None = None) -> str:
     if worker is None:
         message.needs_attention = True  # perhaps someone who wants to work: a person calls back
         return _answer_for(None, "unknown")
@@ -221,13 +224,17 @@ def _act(worker: Worker | None, message: Message, reply: Reply, branch_id: int |
     if reply.kind == "text":
         message.needs_attention = True  # the dispatcher's inbox
         return _answer_for(worker, "hint")
-    order, problem = _order_for(worker, reply.kind, reply.code, branch_id)
+    if known is not None:
+        order, problem = (known.order, None) if known.order else (None, "no_offer")
+    else:
+        order, problem = _order_for(worker, reply.kind, reply.code, branch_id)
     if problem:
         example = _open_offers(worker, states.OPEN, branch_id) or _open_offers(worker, states.HOLDING, branch_id)
         code = db.session.get(Order, example[0].order_id).code if example else ""
         return _answer_for(worker, problem, code=code) if problem == "which" else _answer_for(worker, problem)
     if reply.kind == "accept":
-        outcome = booking.accept_locked(worker, order)  # both locked already, in the reads that found them
+        # both locked already, in the reads that found them (and the offer read too, if known)
+        outcome = booking.accept_locked(worker, order, *((known.places, known.now) if known else ()))
     else:
         outcome = (booking.decline if reply.kind == "decline" else booking.drop)(worker.id, order.id)
     message.order_id, message.franchise_id = order.id, order.franchise_id  # a message belongs to its order's franchise

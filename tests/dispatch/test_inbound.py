@@ -227,13 +227,18 @@ def client_of(db):
 
 def test_a_reply_writes_in_one_statement_what_the_flush_would_have(db, network, monkeypatch):
     """Booked, booked and filling the order, waitlisted: each reply's offer, its audit entry (and the order's) and the
-    stored message go in one statement, and what lands is what the ORM's flush writes, column for column."""
+    stored message go in one statement, and what lands is what the ORM's flush writes, column for column; what the
+    replies read in one round trip (dispatch.yes_read) decides as the ordinary reads do."""
     from core import writes
     from core.timeutil import utcnow
+    from dispatch import yes_read
 
     starts_at = utcnow() + timedelta(days=3)
-    statements = []
+    statements, pipelined = [], []
+    real_read = yes_read.read
+    monkeypatch.setattr(yes_read, "read", lambda *args: pipelined.append(real_read(*args)) or pipelined[-1])
     together = _replies_written(db, network, "6101", [f"+7916000020{i}" for i in range(3)], starts_at, statements)
+    assert len(pipelined) == 3 and all(known and known.places[0] is not None for known in pipelined)
     assert len(statements) == 3 and all("INSERT INTO message" in s for s in statements)  # nothing else written
     assert "UPDATE offer" in statements[0] and "INSERT INTO audit_entry" in statements[0]
     assert statements[1].count("UPDATE") == 2  # the offer booked and the order filled by it
@@ -242,3 +247,6 @@ def test_a_reply_writes_in_one_statement_what_the_flush_would_have(db, network, 
     assert [s for s, *_rest in together[0]] == ["booked", "booked", "waitlisted"] and together[1] == "filled"
     assert len(together[3]) == 4  # three offers and the order, each logged once
     assert together == by_flush
+    monkeypatch.setattr(yes_read, "read", lambda *_args: None)
+    ordinary = _replies_written(db, network, "6103", [f"+7916000040{i}" for i in range(3)], starts_at, [])
+    assert together == ordinary

@@ -176,3 +176,21 @@ def test_a_yes_holds_the_worker_from_the_read_that_finds_him_while_it_waits_for_
     dispatcher.commit()
     assert "You are booked" in reply.result(timeout=20)
     assert _state(db, offer.id) == "booked"
+
+
+def test_a_yes_waiting_for_the_order_counts_the_place_taken_while_it_waited(app, db, city):
+    """The YES reads its offer and the order's places in the round trip that locks the order (dispatch.yes_read): the
+    count must still be taken after the lock is granted, so a place booked meanwhile is seen and the YES waits."""
+    order = factories.order(city.a_site, needed=1, target=1, code="4823")
+    first, second = (factories.worker(city.moscow, language="en", phone=f"+7916000004{i}") for i in range(2))
+    taken, waiting = factories.offer(order, first), factories.offer(order, second)
+    dispatcher = Holder()  # another YES (or a booking by hand) holding the order: it takes the one place
+    dispatcher.lock("worker", first.id)
+    dispatcher.lock("order", order.id)
+    dispatcher.execute("UPDATE offer SET state = 'booked', answered_at = now() - interval '1 minute' WHERE id = :id",
+                       id=taken.id)
+    reply = in_thread(app, inbound.handle_inbound, "SMrace00000000000000000000000041", second.phone, "YES 4823")
+    wait_for_lock_wait(reply)
+    dispatcher.commit()
+    assert "is full: you are #1 on the waitlist" in reply.result(timeout=20)
+    assert (_state(db, taken.id), _state(db, waiting.id)) == ("booked", "waitlisted")
