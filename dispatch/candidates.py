@@ -8,7 +8,7 @@ order's (geodesic distance from home to site), is available for every hour of th
 by his weekly schedule, has no blackout date on it, and holds no booking on an
 overlapping shift.
 
-Candidates are ranked by
+Candidates are ranked by the score of dispatch/ranking.py:
 
     score = 0.45 * (rating - 1) / 4
           + 0.35 * reliability
@@ -41,10 +41,10 @@ from core.tenancy import network_wide
 from core.timeutil import utcnow
 from extensions import db
 from dispatch.models import HOLDING_STATES, Offer
+from dispatch.ranking import WEIGHTS, fairness, score
 from workers.availability import shift_dates, shift_needs
 from workers.models import Worker, WorkerBlackout
 
-WEIGHTS = {"rating": 0.45, "reliability": 0.35, "distance": 0.15, "fairness": 0.05}
 HAVERSINE_SLACK = 1.005  # haversine vs. the ellipsoid differs by well under 0.5%
 
 
@@ -93,30 +93,6 @@ def _wgs84():
     from pyproj import Geod
 
     return Geod(ellps="WGS84")
-
-
-def fairness(last_offer_at: datetime | None, now: datetime) -> float:
-    """Return the fairness nudge for a worker last offered at last_offer_at."""
-    if last_offer_at is None:
-        return 1.0
-    age = now - last_offer_at
-    if age >= timedelta(days=14):
-        return 1.0
-    if age >= timedelta(days=7):
-        return 0.5
-    if age >= timedelta(days=2):
-        return 0.25
-    return 0.0
-
-
-def score(rating: Decimal, reliability: Decimal, distance_km: float, radius_km: float, fair: float) -> float:
-    """Return the ranking score (the module docstring gives the formula)."""
-    return (
-        WEIGHTS["rating"] * (float(rating) - 1) / 4
-        + WEIGHTS["reliability"] * float(reliability)
-        + WEIGHTS["distance"] * (1 - distance_km / radius_km if radius_km > 0 else 0)
-        + WEIGHTS["fairness"] * fair
-    )
 
 
 def _fairness_sql(now: datetime):
