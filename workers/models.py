@@ -6,9 +6,11 @@ from typing import Optional
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from core.geo import grid_cell_sql
 from core.models import RegionOwnedMixin, SearchableMixin, SoftDeleteMixin, TimestampMixin, search_index
 from core.search import SearchFields
 from core.timeutil import utcnow
+from dispatch.ranking import merit_sql
 from extensions import db
 from ratings.formulas import tier
 from workers.availability import ALL_HOURS
@@ -52,14 +54,6 @@ class Worker(RegionOwnedMixin, SearchableMixin, TimestampMixin, SoftDeleteMixin,
     __audit_hidden__ = ("first_name", "last_name", "phone", "email", "address", "lat", "lon", "photo_path", "notes",
                         "status_reason")
     __table_args__ = (
-        # Candidate search reads only this index: partial to the dispatchable pool, with
-        # every ranked and filtered column included (PostgreSQL; a plain index elsewhere).
-        Index(
-            "ix_worker_candidates", "region_id", "lat", "lon",
-            postgresql_include=["id", "skill_mask", "max_travel_km", "rating", "reliability", "last_offer_at",
-                                "avail_mon", "avail_tue", "avail_wed", "avail_thu", "avail_fri", "avail_sat", "avail_sun"],
-            postgresql_where="status = 'active' AND NOT opted_out AND deleted_at IS NULL",
-        ),
         # Head office's region table counts each pool and its active workers from this index alone.
         Index("ix_worker_region_status", "region_id", "status", postgresql_where=text("deleted_at IS NULL"),
               sqlite_where=text("deleted_at IS NULL")),
@@ -104,6 +98,18 @@ class Worker(RegionOwnedMixin, SearchableMixin, TimestampMixin, SoftDeleteMixin,
     @property
     def tier(self) -> str:
         return tier(self.rating, self.reliability, self.shifts_worked)
+
+
+# Candidate search reads only this index (dispatch/candidates.py says how): partial to the dispatchable pool,
+# by region, grid cell of the home and merit, with every ranked and filtered column included. PostgreSQL only:
+# SQLite searches the region's rows.
+Index(
+    "ix_worker_candidates", Worker.region_id, grid_cell_sql(Worker.lat, Worker.lon),
+    merit_sql(Worker.rating, Worker.reliability),
+    postgresql_include=["id", "lat", "lon", "skill_mask", "max_travel_km", "rating", "reliability", "last_offer_at",
+                        "avail_mon", "avail_tue", "avail_wed", "avail_thu", "avail_fri", "avail_sat", "avail_sun"],
+    postgresql_where=text("status = 'active' AND NOT opted_out AND deleted_at IS NULL"),
+).ddl_if(dialect="postgresql")
 
 
 class WorkerOwnedMixin:

@@ -1,16 +1,24 @@
 """Candidate search: every exclusion reason on its own, the ranking, the distances."""
+import math
+import random
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 from geopy.distance import geodesic
+from pyproj import Geod
+from sqlalchemy import insert, select, text
+from sqlalchemy.schema import CreateIndex
 
+from dispatch import candidates
+from extensions import db
 from orders.models import Order
-from dispatch.models import Offer
+from dispatch.models import HOLDING_STATES, Offer
 from tests import factories
-from workers.availability import ALL_HOURS, hours_mask
-from dispatch.candidates import Shift, find_candidates, score
-from workers.models import WorkerBlackout
+from workers.availability import ALL_HOURS, hours_mask, shift_dates, shift_needs
+from dispatch.candidates import Shift, find_candidates, geodesic_km
+from dispatch.ranking import fairness, score
+from workers.models import Worker, WorkerBlackout
 
 SITE = (55.7558, 37.6173)
 KM = 1 / 111.2  # degrees of latitude in a kilometre, near enough
@@ -191,3 +199,134 @@ def test_limit_keeps_the_best(area):
     workers = [put(area, km_north=1 + i * 0.1, rating=Decimal("3.00") + Decimal(i) / 10) for i in range(10)]
     assert ids(area)[:3] == [w.id for w in workers[::-1][:3]]
     assert len(find_candidates(shift(area), limit=3)) == 3
+
+
+# The search reads the grid's cells near the site and only the workers whose merit can reach the best
+# (dispatch/candidates.py); whatever it reads, its answer must be the one of measuring everybody.
+
+def by_hand(shift_, now, limit):
+    """Every worker of the region, measured and ranked in plain Python."""
+    busy = set(db.session.scalars(select(Offer.worker_id).where(
+        Offer.state.in_(HOLDING_STATES), Offer.starts_at < shift_.ends_at, Offer.ends_at > shift_.starts_at)))
+    away = set(db.session.scalars(select(WorkerBlackout.worker_id).where(
+        WorkerBlackout.day.in_(shift_dates(shift_.starts_at, shift_.ends_at, shift_.timezone)))))
+    needs = shift_needs(shift_.starts_at, shift_.ends_at, shift_.timezone)
+    out = []
+    for w in db.session.scalars(select(Worker).where(Worker.region_id == shift_.region_id)):
+        if (w.status != "active" or w.opted_out or w.deleted_at is not None or w.lat is None or w.id in busy
+                or w.id in away or w.skill_mask & shift_.skill_mask != shift_.skill_mask
+                or any(getattr(w, f"avail_{day}") & mask != mask for day, mask in needs.items())):
+            continue
+        km = geodesic_km(shift_.lat, shift_.lon, w.lat, w.lon)
+        radius = min(float(w.max_travel_km), shift_.radius_km)
+        if km <= radius:
+            out.append((-score(w.rating, w.reliability, km, radius, fairness(w.last_offer_at, now)), w.id))
+    return [worker_id for _, worker_id in sorted(out)[:limit]]
+
+
+@pytest.fixture
+def crowd(area, db):
+    """Three hundred workers within 20 km of the site: a few ratings and reliabilities (so scores tie), twins at the
+    same spot, some just inside and just outside 15 km and their own radius, some busy, away, unskilled, offered
+    lately, unavailable, opted out or suspended."""
+    rng = random.Random(7)
+    moscow = area[0]
+    geod = Geod(ellps="WGS84")
+    rows = []
+    for i in range(300):
+        if i % 10 == 0:  # on the edge of the order's radius or of his own
+            km, own = rng.choice([(15 - 1e-7, 25), (15 + 1e-7, 25), (10 - 1e-7, 10), (10 + 1e-7, 10)])
+        else:
+            km, own = 20 * math.sqrt(rng.random()), rng.choice([5, 10, 15, 25])
+        lon, lat, _ = geod.fwd(SITE[1], SITE[0], rng.uniform(0, 360), km * 1000)
+        row = dict(region_id=moscow.id, first_name=f"Crowd{i}", last_name="Worker", phone=f"+7913{i:07d}",
+                   status=rng.choice(["active"] * 18 + ["suspended", "applicant"]), opted_out=rng.random() < 0.03,
+                   lat=lat, lon=lon, skill_mask=rng.choice([LOADER, LOADER, LOADER | RIGGER, RIGGER]),
+                   max_travel_km=Decimal(own), rating=Decimal(rng.choice(["3.00", "4.00", "4.50", "5.00"])),
+                   reliability=Decimal(rng.choice(["0.700", "0.900"])), avail_wed=rng.choice([ALL_HOURS] * 9 + [0]),
+                   last_offer_at=rng.choice([None, START - timedelta(days=3), START - timedelta(days=9)]))
+        rows.append(row)
+        if i % 7 == 0:  # a twin: the same place and figures, so only the id tells them apart
+            rows.append({**row, "first_name": f"Twin{i}", "phone": f"+7914{i:07d}"})
+    db.session.execute(insert(Worker), rows)
+    ids = list(db.session.scalars(select(Worker.id).where(Worker.region_id == moscow.id)))
+    db.session.add_all(WorkerBlackout(worker_id=w, day=date(2026, 12, 2)) for w in rng.sample(ids, 15))
+    db.session.commit()
+    for worker_id in rng.sample(ids, 15):
+        book(area, db.session.get(Worker, worker_id), START, END)
+    return ids
+
+
+def reads(monkeypatch):
+    """Record whether each read of find_candidates proved its answer (False: it read everyone after)."""
+    proved = []
+    ranked = candidates._ranked
+
+    def spy(*args, **kwargs):
+        found = ranked(*args, **kwargs)
+        proved.append(found is not None)
+        return found
+
+    monkeypatch.setattr(candidates, "_ranked", spy)
+    return proved
+
+
+@pytest.mark.parametrize("limit", [1, 7, 40, 150, 500])
+@pytest.mark.parametrize("site", [SITE, (SITE[0] + 0.05, SITE[1] - 0.08), (SITE[0] - 0.1, SITE[1] + 0.1)])
+def test_the_search_ranks_a_crowd_as_measuring_everybody_does(area, crowd, monkeypatch, limit, site):
+    proved = reads(monkeypatch)
+    now = START - timedelta(days=1)
+    wanted = shift(area, lat=site[0], lon=site[1])
+    assert [c.worker_id for c in find_candidates(wanted, limit, now)] == by_hand(wanted, now, limit)
+    assert proved[0] or limit >= 150  # a small top is proved by the first read
+
+
+def test_the_floor_of_the_sample_leaves_workers_unread_and_still_proves_the_top(area, crowd, monkeypatch):
+    proved = reads(monkeypatch)
+    now = START - timedelta(days=1)
+    statement = candidates.candidate_query(shift(area), 20, now)
+    rows = db.session.execute(statement).all()
+    assert rows[0].floor is not None  # the sample found twenty surely within their radius
+    assert len(rows) < len(crowd)
+    assert [c.worker_id for c in find_candidates(shift(area), 20, now)] == by_hand(shift(area), now, 20)
+    assert proved == [True]
+
+
+def test_a_tie_past_the_margin_reads_everyone(area, db, monkeypatch):
+    proved = reads(monkeypatch)
+    twins = [put(area, km_north=2) for _ in range(40)]  # one score for all: the margin proves nothing
+    assert ids(area)[:10] == [w.id for w in twins[:10]]
+    assert [c.worker_id for c in find_candidates(shift(area), 10, START - timedelta(days=1))] == [
+        w.id for w in twins[:10]]
+    assert proved[-2:] == [False, True]
+
+
+def test_across_the_antimeridian_every_candidate_in_the_band_is_measured(db):
+    chukotka = factories.region(name="Anadyr", center_lat=64.73, center_lon=177.5)
+    east, west = (factories.worker(chukotka, lat=64.73, lon=lon, skill_mask=LOADER) for lon in (179.99, -179.99))
+    far = factories.worker(chukotka, lat=64.73, lon=-179.5, skill_mask=LOADER)  # 27 km across the line
+    site = Shift(region_id=chukotka.id, lat=64.73, lon=179.995, starts_at=START, ends_at=END,
+                 timezone="Asia/Anadyr", skill_mask=LOADER, radius_km=15.0)
+    assert candidates.candidate_query(site, 500, START) is None
+    assert {c.worker_id for c in find_candidates(site)} == {east.id, west.id}
+    assert far.id not in [c.worker_id for c in find_candidates(site)]
+
+
+def test_the_migrated_index_is_the_one_the_search_reads(area, crowd):
+    """The migration wrote the index's expressions down; they must still be the model's, and the search's."""
+    index = next(i for i in Worker.__table__.indexes if i.name == "ix_worker_candidates")
+    with db.engine.connect() as conn:
+        migrated = conn.scalar(text("SELECT pg_get_indexdef('ix_worker_candidates'::regclass)"))
+        conn.execute(text(str(CreateIndex(index).compile(dialect=conn.dialect)).replace(
+            "ix_worker_candidates", "ix_worker_candidates_model")))
+        model = conn.scalar(text("SELECT pg_get_indexdef('ix_worker_candidates_model'::regclass)"))
+        conn.rollback()
+    assert migrated == model.replace("ix_worker_candidates_model", "ix_worker_candidates")
+    statement = candidates.candidate_query(shift(area), 20, START)
+    compiled = statement.compile(db.engine)
+    expanded = compiled.construct_expanded_state(compiled.params)
+    with db.engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(conn.exec_driver_sql("EXPLAIN " + expanded.statement, expanded.parameters).scalars())
+    # The sample reads each cell's range best merit first: both expressions are the index's.
+    assert "Index Only Scan Backward using ix_worker_candidates" in plan
