@@ -44,6 +44,14 @@ def test_a_chunk_sends_each_offer_once_and_a_second_run_sends_nothing(db, networ
 
 
 @freeze_time("2026-12-01 10:00:00")
+def test_chunks_send_over_a_few_kept_connections(db, network, twilio):
+    offers = wave(network, 30)
+    assert jobs.send_offers([o.id for o in offers[:15]]) == 15
+    assert jobs.send_offers([o.id for o in offers[15:]]) == 15
+    assert stored_once(twilio, offers) and twilio.connections <= sending.SEND_THREADS  # a thread's, job after job
+
+
+@freeze_time("2026-12-01 10:00:00")
 def test_doubtful_sends_are_raised_after_the_rest_went_and_the_retry_looks_them_up(db, network, twilio):
     offers = wave(network, 10)
     twilio.plan = ["ok", "500-kept", "ok", "500", "ok"]  # one kept by Twilio despite its 500, one lost
