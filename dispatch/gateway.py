@@ -5,6 +5,7 @@ request certainly did not arrive (429 Too Many Requests, a refused connection). 
 timeout or a 5xx is ambiguous: ``AmbiguousSend`` is raised, the caller keeps its
 "sending" record, and the next attempt first looks the message up (``find_sent``).
 """
+import os
 import threading
 import time
 import uuid
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ConnectTimeout, ReadTimeout
+from requests.utils import get_environ_proxies
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -97,6 +99,23 @@ def _origin(sender: str) -> dict:
     return {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
 
 
+TWILIO_API = "https://api.twilio.com"
+
+
+def _http_client(base: str | None, timeout: float) -> TwilioHttpClient:
+    """Return the SDK's HTTP client for base (None: Twilio itself), its proxy and CA bundle read from the environment once.
+
+    requests would look the environment up again on every send (a tenth of a send's time);
+    the client's session keeps its connection alive from one send to the next.
+    """
+    url = base or TWILIO_API
+    http = _ApiBaseClient(base, timeout=timeout) if base else TwilioHttpClient(timeout=timeout)
+    http.proxy = get_environ_proxies(url)  # HTTPS_PROXY, NO_PROXY... as requests would read them per send
+    http.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    http.session.trust_env = False
+    return http
+
+
 class _ApiBaseClient(TwilioHttpClient):
     """Sends the SDK's requests to another host (TWILIO_API_BASE), keeping the path: for tests."""
 
@@ -113,9 +132,7 @@ class TwilioGateway:
     """Sends through Twilio's REST API with the official SDK."""
 
     def __init__(self, config):
-        base = config.get("TWILIO_API_BASE")
-        http = _ApiBaseClient(base, timeout=config["TWILIO_TIMEOUT"]) if base else TwilioHttpClient(
-            timeout=config["TWILIO_TIMEOUT"])
+        http = _http_client(config.get("TWILIO_API_BASE"), config["TWILIO_TIMEOUT"])
         self.client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http)
         network = config.get("TWILIO_MESSAGING_SERVICE_SID") or config.get("TWILIO_FROM")
         self.sender = _origin(network) if network else {"from_": None}

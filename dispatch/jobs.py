@@ -84,14 +84,32 @@ def plan_order(order_id: int, wave: int = 1) -> int:
             db.session.add_all(Offer(**r) for r in rows)
         db.session.execute(Worker.__table__.update().where(Worker.id.in_([c.worker_id for c in chosen]))
                            .values(last_offer_at=now))
-    promises.send_offers(list(db.session.scalars(select(Offer.id).where(
-        Offer.order_id == order.id, Offer.wave == wave, Offer.offered_at.is_(None)).order_by(Offer.id))), order.urgent)
+    unsent = list(db.session.scalars(select(Offer.id).where(
+        Offer.order_id == order.id, Offer.wave == wave, Offer.offered_at.is_(None)).order_by(Offer.id)))
+    promises.send_offers(unsent, order.urgent)
     if chosen:  # the next wave, or, if this one asked the last candidates, the check that alerts
         promises.plan_wave(order_id, wave + 1, at=now + timedelta(minutes=config["DISPATCH_WAVE_MINUTES"]))
     elif places_left > 0:
         alerts.raise_alert(order, "no_candidates", str(places_left))
-    _commit_and_relay()
+    db.session.commit()
+    if unsent:
+        _send_first(unsent[0])
+    outbox.relay_quietly()
     return len(chosen)
+
+
+def _send_first(offer_id: int) -> None:
+    """Send the wave's first offer SMS (its best candidate's) from the job that planned it, before its chunk's job.
+
+    That job, promised with the wave, still runs: it finds this one sent and sends the rest. A
+    send in doubt or a failure here is left to it (it looks a "sending" message up first).
+    """
+    try:
+        sending.send_offers([offer_id])
+    except Exception:  # the chunk's job, with its retries, takes the offer up
+        db.session.rollback()
+        log.warning("offer %s: the first send from its wave's job failed; its chunk's job takes it up", offer_id,
+                    exc_info=True)
 
 
 def _size_wave(order: Order, holding: list[float], candidates: list) -> tuple[int, int]:

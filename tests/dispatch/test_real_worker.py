@@ -42,13 +42,16 @@ def sent_offers(db, order) -> int:
         Offer.order_id == order.id, Offer.offered_at.is_not(None))).scalar_one()
 
 
-def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, redis_conn, tmp_path):
+def test_a_worker_killed_mid_wave_sends_each_offer_exactly_once(app, db, pool, redis_conn, tmp_path, monkeypatch):
     order = factories.order(pool.a_site, needed=10, target=15, code="4821", starts_at=utcnow() + timedelta(days=2),
                             urgent=True)
     with FakeTwilio() as fake:
         twilio = {"SMS_BACKEND": "twilio", "TWILIO_API_BASE": fake.url, "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
                   "TWILIO_FROM": "+15005550006", "SMS_RATE_PER_SECOND": 8, "SMS_BURST": 1}
-        assert jobs.plan_order(order.id) == 30  # a wave of 15 places × 2, queued for sending
+        for key, value in twilio.items():  # the planning job sends the wave's first SMS itself
+            monkeypatch.setitem(app.config, key, value)
+        assert jobs.plan_order(order.id) == 30  # a wave of 15 places × 2, the first sent, the rest queued
+        assert len(fake.creates) == 1
         first = RqWorker(tmp_path, **twilio)
         try:
             assert first.wait_ready(), first.output()

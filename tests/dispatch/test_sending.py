@@ -11,7 +11,7 @@ from core.timeutil import utcnow
 from dispatch import gateway, jobs, promises, sending
 from dispatch.models import Message, Offer
 from tests import factories
-from tests.dispatch.rq_process import RqWorker, eventually, rq_worker
+from tests.dispatch.rq_process import RqWorker, eventually, rq_worker, run_jobs
 from tests.fakes.twilio import FakeTwilio
 
 
@@ -41,6 +41,29 @@ def test_a_chunk_sends_each_offer_once_and_a_second_run_sends_nothing(db, networ
     assert len(twilio.creates) == 12 and offered(db, offers) == 12
     messages = db.session.scalars(select(Message).where(Message.kind == "offer")).all()
     assert len(messages) == 12 and all(m.sid and m.status == "queued" for m in messages)
+
+
+@freeze_time("2026-12-01 10:00:00")
+def test_chunks_send_over_a_few_kept_connections(db, network, twilio):
+    offers = wave(network, 30)
+    assert jobs.send_offers([o.id for o in offers[:15]]) == 15
+    assert jobs.send_offers([o.id for o in offers[15:]]) == 15
+    assert stored_once(twilio, offers) and twilio.connections <= sending.SEND_THREADS  # a thread's, job after job
+
+
+@freeze_time("2026-12-01 10:00:00")
+def test_a_waves_first_sms_goes_from_its_job_and_each_offer_goes_once(app, db, network, twilio, redis_conn):
+    network.a_site.lat, network.a_site.lon = 55.7558, 37.6173
+    crew = [factories.worker(network.moscow, language="en", phone=f"+7926{i:07d}", lat=55.7558, lon=37.6173)
+            for i in range(6)]
+    order = factories.order(network.a_site, needed=2, target=2, code="5822", urgent=True)
+    twilio.plan = ["500-kept"]  # the first send is in doubt for the wave's job: Twilio kept it nonetheless
+    assert jobs.plan_order(order.id) == 6 and len(twilio.creates) == 1  # the best candidate's SMS, before the chunk's
+    assert jobs.plan_order(order.id) == 0 and len(twilio.creates) == 1  # a second run of the wave sends nothing
+    run_jobs(app, redis_conn)  # the chunk's job looks the doubtful one up and sends the others
+    offers = db.session.scalars(select(Offer).where(Offer.order_id == order.id)).all()
+    assert {o.worker_id for o in offers} == {w.id for w in crew}
+    assert stored_once(twilio, offers) and len(twilio.creates) == 6 and offered(db, offers) == 6
 
 
 @freeze_time("2026-12-01 10:00:00")

@@ -62,6 +62,26 @@ def test_a_5xx_that_lost_the_message_is_sent_again_once(db, twilio, offer):
     assert len(twilio.stored) == 1 and len(twilio.creates) == 2
 
 
+def test_the_sdk_keeps_its_connection_to_twilio_alive(app, twilio):
+    with app.app_context():
+        for n in range(3):
+            gateway.sms_gateway().send(f"+7922000000{n}", "Smena: loading, 07:00")
+    assert len(twilio.stored) == 3 and twilio.connections == 1  # one connection for every send of the thread
+
+
+def test_the_environment_is_read_once_and_its_proxy_and_ca_bundle_still_used(monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    http = gateway._http_client(None, 5)
+    settings = http.session.merge_environment_settings(gateway.TWILIO_API, http.proxy, None, None, None)
+    assert settings["proxies"]["https"] == "http://proxy.example:3128" and http.session.trust_env is False
+    assert settings["verify"] == "/etc/ssl/certs/ca-certificates.crt"
+    monkeypatch.setenv("NO_PROXY", "api.twilio.com")
+    assert "https" not in gateway._http_client(None, 5).proxy
+
+
 def test_a_refused_connection_is_retried_then_ambiguous(app, db, offer, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_BACKEND", "twilio")
     monkeypatch.setitem(app.config, "TWILIO_API_BASE", "http://127.0.0.1:1")

@@ -1,4 +1,9 @@
-"""A fake Twilio REST server on 127.0.0.1: creates and lists Messages like the 2010-04-01 API."""
+"""A fake Twilio REST server on 127.0.0.1: creates and lists Messages like the 2010-04-01 API.
+
+It keeps connections alive (HTTP/1.1) as Twilio's API does, so a client that reuses its
+connections sends over one instead of opening a new one per request; ``connections`` counts
+those it accepted.
+"""
 import json
 import threading
 import uuid
@@ -14,9 +19,19 @@ class FakeTwilio:
         self.plan: list = []
         self.creates: list[dict] = []  # every create request received
         self.stored: list[dict] = []  # messages Twilio holds
+        self.connections = 0  # TCP connections accepted
+        counting = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive: every answer carries its Content-Length
+            disable_nagle_algorithm = True  # headers and body are two writes: do not hold the body for an ACK
+
+            def setup(self):
+                super().setup()
+                with counting:
+                    fake.connections += 1
+
             def _json(self, status, body):
                 data = json.dumps(body).encode()
                 self.send_response(status)
