@@ -17,7 +17,8 @@ the order waits for that lock.
 
 The rows become the session's objects as if loaded (``make_transient_to_detached``), so
 booking decides and writes on them as on any others. Where the session holds one of them
-already, or the database is not PostgreSQL, ``read`` returns None and the reply reads them the
+already, a tenancy scope is active (a webhook has none; the ORM's reads apply a scope's
+filters), or the database is not PostgreSQL, ``read`` returns None and the reply reads them the
 ordinary way (the locks it may have taken are its own, so that read does not wait).
 """
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from functools import cache
 
 from sqlalchemy.orm import make_transient_to_detached
 
+from core.tenancy import current_scope
 from dispatch import states
 from dispatch.models import Offer
 from extensions import db
@@ -50,8 +52,8 @@ class Read:
 
 def read(phone: str, code: str, now: datetime) -> Read | None:
     """Lock and read what a YES with a code needs, in one round trip; None: read them the ordinary way."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return None
+    if db.session.get_bind().dialect.name != "postgresql" or current_scope() is not None:
+        return None  # (a franchise's scope filters what its reads find: the ORM's reads apply it)
     driver = db.session.connection().connection.dbapi_connection
     values = {"phone": phone, "code": code, "now": now}
     worker_sql, order_sql, offer_sql = _statements()
